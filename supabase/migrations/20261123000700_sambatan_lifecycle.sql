@@ -1,0 +1,201 @@
+-- Lifecycle: full campaigns are fulfilled (participants confirmed); campaigns past
+-- their deadline and not full expire (participants refunded). Set-based, bounded,
+-- claimed with skip locked so concurrent runners share the work, idempotent.
+
+-- Fulfils the given campaigns (already locked by the caller) and confirms their
+-- pending participants. One row per campaign transitioned.
+create function private.fulfil_campaigns(p_ids uuid[])
+returns table (r_campaign uuid, r_from public.sambatan_status, r_participants bigint, r_amount bigint)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_now timestamptz := private.clock();
+  v_actor uuid := auth.uid();
+  v_role text := coalesce(auth.jwt() ->> 'role', current_user::text);
+begin
+  return query
+  with picked as (
+    select c.id, c.status from public.sambatan_campaigns c
+     where c.id = any (p_ids) and c.status in ('active', 'locked')
+  ), done as (
+    update public.sambatan_campaigns c set status = 'fulfilled', fulfilled_at = v_now
+      from picked b where c.id = b.id
+    returning c.id
+  ), confirmed as (
+    update public.sambatan_participants p set status = 'confirmed', confirmed_at = v_now
+      from done d where p.campaign_id = d.id and p.status = 'pending_payment'
+    returning p.id, p.campaign_id, p.amount
+  ), totals as (
+    select d.id, count(k.id) as n, coalesce(sum(k.amount), 0)::bigint as amount
+      from done d left join confirmed k on k.campaign_id = d.id
+     group by d.id
+  ), audit as (
+    insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor, actor_role, metadata, created_at)
+    select k.campaign_id, k.id, 'confirmed', v_actor, v_role, jsonb_build_object('amount', k.amount), v_now
+      from confirmed k
+    union all
+    select t.id, null, 'fulfilled', v_actor, v_role,
+           jsonb_build_object('participants_confirmed', t.n, 'amount_confirmed', t.amount), v_now
+      from totals t
+  )
+  select t.id, b.status, t.n, t.amount from totals t join picked b on b.id = t.id;
+end
+$$;
+
+-- Expires the given campaigns (already locked by the caller) and refunds their
+-- pending participants. One row per campaign transitioned.
+create function private.expire_campaigns(p_ids uuid[], p_reason text default 'deadline_passed')
+returns table (r_campaign uuid, r_from public.sambatan_status, r_participants bigint, r_amount bigint)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_now timestamptz := private.clock();
+  v_actor uuid := auth.uid();
+  v_role text := coalesce(auth.jwt() ->> 'role', current_user::text);
+begin
+  return query
+  with picked as (
+    select c.id, c.status from public.sambatan_campaigns c
+     where c.id = any (p_ids) and c.status in ('active', 'locked')
+  ), done as (
+    update public.sambatan_campaigns c set status = 'expired', expired_at = v_now
+      from picked b where c.id = b.id
+    returning c.id
+  ), refunded as (
+    update public.sambatan_participants p set status = 'refunded', refunded_at = v_now
+      from done d where p.campaign_id = d.id and p.status = 'pending_payment'
+    returning p.id, p.campaign_id, p.amount
+  ), totals as (
+    select d.id, count(k.id) as n, coalesce(sum(k.amount), 0)::bigint as amount
+      from done d left join refunded k on k.campaign_id = d.id
+     group by d.id
+  ), audit as (
+    insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor, actor_role, metadata, created_at)
+    select k.campaign_id, k.id, 'refunded', v_actor, v_role, jsonb_build_object('amount', k.amount), v_now
+      from refunded k
+    union all
+    select t.id, null, 'expired', v_actor, v_role,
+           jsonb_build_object('participants_refunded', t.n, 'amount_refunded', t.amount, 'reason', p_reason), v_now
+      from totals t
+  )
+  select t.id, b.status, t.n, t.amount from totals t join picked b on b.id = t.id;
+end
+$$;
+
+-- One bounded sweep: claims up to p_batch_size full and up to p_batch_size overdue
+-- campaigns that no other runner holds, and transitions them.
+create function private.sweep(p_batch_size integer)
+returns table (r_campaign uuid, r_from public.sambatan_status, r_to public.sambatan_status, r_participants bigint, r_amount bigint)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_now timestamptz := private.clock();
+  v_full uuid[];
+  v_overdue uuid[];
+begin
+  if p_batch_size is null or p_batch_size not between 1 and 10000 then
+    perform private.invalid('batch_size', 'range_1_10000');
+  end if;
+  select array_agg(s.id) into v_full from (
+    select c.id from public.sambatan_campaigns c
+     where c.status = 'locked'
+     order by c.deadline
+     limit p_batch_size
+       for update skip locked) s;
+  select array_agg(s.id) into v_overdue from (
+    select c.id from public.sambatan_campaigns c
+     where c.status = 'active' and c.deadline <= v_now
+     order by c.deadline
+     limit p_batch_size
+       for update skip locked) s;
+  return query
+    select f.r_campaign, f.r_from, 'fulfilled'::public.sambatan_status, f.r_participants, f.r_amount
+      from private.fulfil_campaigns(coalesce(v_full, '{}')) f
+    union all
+    select e.r_campaign, e.r_from, 'expired'::public.sambatan_status, e.r_participants, e.r_amount
+      from private.expire_campaigns(coalesce(v_overdue, '{}')) e;
+end
+$$;
+
+-- Runs one batch of the lifecycle and returns its counts; `more` says whether due
+-- campaigns remain (the job calls again until it is false or its time budget is spent).
+create function public.run_sambatan_lifecycle(p_batch_size integer default 500) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_now timestamptz := private.clock();
+  v_result jsonb;
+begin
+  select jsonb_build_object(
+           'fulfilled', count(*) filter (where s.r_to = 'fulfilled'),
+           'expired', count(*) filter (where s.r_to = 'expired'),
+           'confirmed', coalesce(sum(s.r_participants) filter (where s.r_to = 'fulfilled'), 0),
+           'refunded', coalesce(sum(s.r_participants) filter (where s.r_to = 'expired'), 0))
+    into v_result
+    from private.sweep(p_batch_size) s;
+  return v_result || jsonb_build_object('more', exists (
+    select 1 from public.sambatan_campaigns c
+     where c.status = 'locked' or (c.status = 'active' and c.deadline <= v_now)));
+end
+$$;
+
+-- Kept for operators from the system this replaces: one sweep, listing each transition.
+create function public.check_sambatan_deadlines() returns jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+           'campaign_id', s.r_campaign, 'from', s.r_from, 'to', s.r_to,
+           'participants', s.r_participants, 'amount', s.r_amount)), '[]'::jsonb)
+    from private.sweep(1000) s
+$$;
+
+-- Operator override: fulfils one active or locked campaign now.
+create function public.complete_sambatan_campaign(p_campaign_id uuid) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_campaign public.sambatan_campaigns;
+begin
+  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id for update;
+  if not found then
+    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
+  end if;
+  if v_campaign.status not in ('active', 'locked') then
+    perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
+  end if;
+  perform private.fulfil_campaigns(array[p_campaign_id]);
+  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
+  return private.campaign_json(v_campaign);
+end
+$$;
+
+-- Operator override: expires one active or locked campaign now and refunds it.
+create function public.fail_sambatan_campaign(p_campaign_id uuid, p_reason text default 'operator') returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_campaign public.sambatan_campaigns;
+begin
+  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id for update;
+  if not found then
+    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
+  end if;
+  if v_campaign.status not in ('active', 'locked') then
+    perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
+  end if;
+  perform private.expire_campaigns(array[p_campaign_id], coalesce(p_reason, 'operator'));
+  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
+  return private.campaign_json(v_campaign);
+end
+$$;

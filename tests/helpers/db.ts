@@ -1,0 +1,115 @@
+// The db tier's foundation: a fresh PGlite per test file with bootstrap + migrations,
+// and helpers to call an RPC as a given caller exactly as PostgREST would (role and
+// request.jwt.claims set inside the transaction).
+
+import { PGlite } from "@electric-sql/pglite";
+import { randomUUID } from "node:crypto";
+import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
+
+export type Claims = Record<string, unknown> & { role: string };
+
+export const anon: Claims = { role: "anon" };
+export const service: Claims = { role: "service_role" };
+
+export function buyer(sub: string = randomUUID()): Claims & { sub: string } {
+  return { role: "authenticated", sub, aud: "authenticated", app_metadata: {} };
+}
+
+export function manager(sub: string = randomUUID(), permissions = ["sambatan.manage"]): Claims & { sub: string } {
+  return { role: "authenticated", sub, aud: "authenticated", app_metadata: { permissions } };
+}
+
+export interface DbError extends Error {
+  code?: string;
+  detail?: string;
+}
+
+export class TestDb {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Offset applied to the SQL clock (private.clock()) in every call. */
+  clockOffset = "0";
+
+  constructor(readonly pg: PGlite) {}
+
+  static async create(): Promise<TestDb> {
+    const pg = await PGlite.create();
+    const executor: SqlExecutor = {
+      exec: (sql) => pg.exec(sql),
+      query: async <T>(sql: string, params?: unknown[]) => (await pg.query<T>(sql, params)).rows,
+    };
+    await migrate(executor);
+    return new TestDb(pg);
+  }
+
+  /** PGlite is one session: every call is serialized. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** Calls public.<name>(p_x => …) as `claims`, in its own transaction. */
+  rpc<T = any>(claims: Claims, name: string, args: Record<string, unknown> = {}): Promise<T> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad rpc name ${name}`);
+    const keys = Object.keys(args);
+    keys.forEach((k) => {
+      if (!/^p_[a-z0-9_]+$/.test(k)) throw new Error(`bad arg ${k}`);
+    });
+    const call = `select public.${name}(${keys.map((k, i) => `${k} => $${i + 1}`).join(", ")}) as result`;
+    return this.serial(() =>
+      this.pg.transaction(async (tx) => {
+        await tx.query(
+          "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('sambatan.clock_offset', $3, true)",
+          [claims.role, JSON.stringify(claims), this.clockOffset],
+        );
+        const { rows } = await tx.query<{ result: T }>(call, keys.map((k) => args[k]));
+        return rows[0].result;
+      })
+    );
+  }
+
+  /** Runs SQL as the superuser (fixtures, assertions). */
+  sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> {
+    return this.serial(async () => (await this.pg.query<T>(text, params)).rows);
+  }
+
+  /** Runs a query as `claims` through RLS (no RPC), e.g. `select * from sambatan_participants`. */
+  asRole<T = any>(claims: Claims, text: string, params: unknown[] = []): Promise<T[]> {
+    return this.serial(() =>
+      this.pg.transaction(async (tx) => {
+        await tx.query("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)", [
+          claims.role,
+          JSON.stringify(claims),
+        ]);
+        return (await tx.query<T>(text, params)).rows;
+      })
+    );
+  }
+
+  close(): Promise<void> {
+    return this.pg.close();
+  }
+}
+
+/** Resolves to the error a call raised (fails the test when it did not raise). */
+export async function failure(p: Promise<unknown>): Promise<DbError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as DbError;
+  }
+  throw new Error("expected the call to fail, it succeeded");
+}
+
+/** A product with sambatan enabled, created as the superuser. */
+export async function enabledProduct(db: TestDb, name = "Rimba Embun"): Promise<string> {
+  const [row] = await db.sql<{ id: string }>(
+    "insert into public.products (name, base_price, sambatan_enabled) values ($1, 420000, true) returning id",
+    [name],
+  );
+  return row.id;
+}
+
+export function inDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString();
+}
