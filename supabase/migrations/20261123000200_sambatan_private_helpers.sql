@@ -131,7 +131,7 @@ begin
   if p_cursor is null then
     return null;
   end if;
-  if p_cursor !~ '^[A-Za-z0-9_-]{1,512}$' then
+  if char_length(p_cursor) not between 1 and 512 or p_cursor !~ '^[A-Za-z0-9_-]+$' then
     perform private.invalid('cursor', 'malformed');
   end if;
   v_b64 := translate(p_cursor, '-_', '+/');

@@ -5,6 +5,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { randomUUID } from "node:crypto";
 import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
+import { invariantViolationsSql } from "./invariants.ts";
 
 export type Claims = Record<string, unknown> & { role: string };
 
@@ -112,4 +113,34 @@ export async function enabledProduct(db: TestDb, name = "Rimba Embun"): Promise<
 
 export function inDays(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString();
+}
+
+
+/** Every invariant violation in the database (empty when all hold). */
+export function violations(db: TestDb): Promise<{ violation: string; subject: string }[]> {
+  return db.sql(invariantViolationsSql);
+}
+
+/** A fresh campaign on a fresh enabled product, created by `m`. */
+export async function campaign(
+  db: TestDb,
+  m: Claims = manager(),
+  overrides: { slots?: number; price?: number; deadline?: string; title?: string } = {},
+): Promise<any> {
+  return db.rpc(m, "create_campaign", {
+    p_product_id: await enabledProduct(db),
+    p_title: overrides.title ?? "Batch Oktober",
+    p_total_slots: overrides.slots ?? 10,
+    p_price_per_slot: overrides.price ?? 210000,
+    p_deadline: overrides.deadline ?? inDays(3),
+  });
+}
+
+export function join(db: TestDb, who: Claims, campaignId: string, quantity: number, extra: Record<string, unknown> = {}) {
+  return db.rpc(who, "join_campaign", {
+    p_campaign_id: campaignId,
+    p_quantity: quantity,
+    p_shipping_address: "Jl. Melati No. 15, Jakarta Selatan",
+    ...extra,
+  });
 }

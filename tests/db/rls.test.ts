@@ -1,0 +1,92 @@
+// Who can read what, per role and table, and that no client role writes a table directly.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { anon, buyer, campaign, failure, join, manager, service, TestDb, type Claims } from "../helpers/db.ts";
+
+let db: TestDb;
+const owner = buyer();
+const other = buyer();
+const boss = manager();
+let campaignId: string;
+let participationId: string;
+
+beforeAll(async () => {
+  db = await TestDb.create();
+  campaignId = (await campaign(db, boss)).id;
+  participationId = (await join(db, owner, campaignId, 2)).participation.id;
+  await join(db, other, campaignId, 1);
+}, 60_000);
+afterAll(() => db?.close());
+
+const roles: [string, Claims][] = [
+  ["anon", anon], ["other user", other], ["owner", owner], ["manager", boss], ["service_role", service],
+];
+
+const ids = async (who: Claims, sql: string) => (await db.asRole(who, sql)).map((r: any) => r.id);
+
+describe("reads", () => {
+  test.each(roles)("products and campaigns are public to %s", async (_name, who) => {
+    expect(await ids(who, "select id from public.sambatan_campaigns")).toContain(campaignId);
+    expect((await db.asRole(who, "select count(*)::int as n from public.products"))[0].n).toBeGreaterThan(0);
+  });
+
+  test("participants: owner sees only their own, managers and service role all, anon is refused", async () => {
+    expect((await failure(db.asRole(anon, "select id from public.sambatan_participants"))).code).toBe("42501");
+    expect(await ids(owner, "select id from public.sambatan_participants")).toEqual([participationId]);
+    expect(await ids(other, "select id from public.sambatan_participants")).not.toContain(participationId);
+    expect(await ids(boss, "select id from public.sambatan_participants")).toContain(participationId);
+    expect(await ids(service, "select id from public.sambatan_participants")).toContain(participationId);
+  });
+
+  test("audit logs: managers and service role only", async () => {
+    expect((await failure(db.asRole(anon, "select id from public.sambatan_audit_logs"))).code).toBe("42501");
+    expect(await ids(owner, "select id from public.sambatan_audit_logs")).toEqual([]);
+    expect(await ids(other, "select id from public.sambatan_audit_logs")).toEqual([]);
+    expect((await ids(boss, "select id from public.sambatan_audit_logs")).length).toBeGreaterThanOrEqual(3);
+    expect((await ids(service, "select id from public.sambatan_audit_logs")).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test("private tables (idempotency keys, settings) are unreachable for every client role", async () => {
+    for (const [, who] of roles) {
+      expect((await failure(db.asRole(who, "select * from private.settings"))).code).toBe("42501");
+      expect((await failure(db.asRole(who, "select * from private.idempotency_keys"))).code).toBe("42501");
+    }
+  });
+});
+
+describe("no client role writes a table directly", () => {
+  const writes = [
+    "insert into public.products (name) values ('x')",
+    "update public.products set sambatan_enabled = true",
+    "delete from public.products",
+    "update public.sambatan_campaigns set filled_slots = 0",
+    "insert into public.sambatan_campaigns (product_id, title, total_slots, price_per_slot, deadline) select id, 't', 1, 1, now() + interval '1 day' from public.products limit 1",
+    "delete from public.sambatan_campaigns",
+    `insert into public.sambatan_participants (campaign_id, user_id, quantity, amount, shipping_address) values ('${crypto.randomUUID()}', '${crypto.randomUUID()}', 1, 1, 'a')`,
+    "update public.sambatan_participants set status = 'confirmed'",
+    "delete from public.sambatan_participants",
+    "insert into public.sambatan_audit_logs (campaign_id, event) select id, 'forged' from public.sambatan_campaigns limit 1",
+    "delete from public.sambatan_audit_logs",
+  ];
+  test.each(roles)("%s gets permission denied (42501) for every insert, update and delete", async (_n, who) => {
+    for (const sql of writes) {
+      expect((await failure(db.asRole(who, sql))).code, sql).toBe("42501");
+    }
+  });
+});
+
+test("every public table has RLS enabled and every public function is security definer with an empty search_path", async () => {
+  const tables = await db.sql(
+    "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and not relrowsecurity",
+  );
+  expect(tables).toEqual([]);
+  const fns = await db.sql(`
+    select p.proname from pg_proc p
+     where p.pronamespace = 'public'::regnamespace
+       and (not p.prosecdef or not coalesce(p.proconfig @> array['search_path=""'], false))`);
+  expect(fns).toEqual([]);
+  const publicExec = await db.sql(`
+    select p.proname from pg_proc p
+     where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+       and has_function_privilege('public', p.oid, 'execute')`);
+  expect(publicExec).toEqual([]);
+});
