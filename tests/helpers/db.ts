@@ -74,6 +74,13 @@ export class TestDb {
     return this.serial(async () => (await this.pg.query<T>(text, params)).rows);
   }
 
+  /** Runs several statements as the superuser (fixtures). */
+  exec(text: string): Promise<void> {
+    return this.serial(async () => {
+      await this.pg.exec(text);
+    });
+  }
+
   /** Runs a query as `claims` through RLS (no RPC), e.g. `select * from sambatan_participants`. */
   asRole<T = any>(claims: Claims, text: string, params: unknown[] = []): Promise<T[]> {
     return this.serial(() =>
