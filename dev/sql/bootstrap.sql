@@ -130,3 +130,14 @@ as $$
   returning id
 $$;
 revoke all on schema net from public;
+
+-- Supabase creates this (empty) publication for Realtime; migrations add tables to it.
+do $$
+begin
+  if not exists (select from pg_catalog.pg_publication where pubname = 'supabase_realtime') then
+    -- Throwaway clusters run with wal_level minimal; the publication still records membership.
+    perform set_config('client_min_messages', 'error', true);
+    create publication supabase_realtime;
+  end if;
+end
+$$;

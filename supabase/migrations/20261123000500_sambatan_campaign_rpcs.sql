@@ -79,7 +79,6 @@ declare
   v_after_at timestamptz;
   v_after_id uuid;
   v_rows public.sambatan_campaigns[];
-  v_last public.sambatan_campaigns;
 begin
   if p_limit is null or p_limit not between 1 and 100 then
     perform private.invalid('limit', 'range_1_100');
@@ -96,13 +95,13 @@ begin
     end if;
   end if;
 
-  select array_agg(c order by c.created_at desc, c.id desc) into v_rows from (
-    select * from public.sambatan_campaigns c
+  v_rows := array(
+    select c from public.sambatan_campaigns c
      where (p_status is null or c.status = p_status)
        and (p_product_id is null or c.product_id = p_product_id)
        and (v_after_at is null or (c.created_at, c.id) < (v_after_at, v_after_id))
      order by c.created_at desc, c.id desc
-     limit p_limit + 1) c;
+     limit p_limit + 1);
 
   return private.page(
     (select coalesce(jsonb_agg(private.campaign_json(r) order by r.created_at desc, r.id desc), '[]')

@@ -92,6 +92,15 @@ begin
     end if;
   end if;
 
+  -- One buyer's joins are serialised by the lock above, so this check does not race;
+  -- with the limit switched off the partial unique index still refuses a second
+  -- active participation (23505, mapped to ALREADY_JOINED as well).
+  if exists (select 1 from public.sambatan_participants p
+              where p.campaign_id = p_campaign_id and p.user_id = v_user
+                and p.status in ('pending_payment', 'confirmed')) then
+    perform private.fail('SB023', 'ALREADY_JOINED', jsonb_build_object('campaign_id', p_campaign_id));
+  end if;
+
   update public.sambatan_campaigns c
      set filled_slots = c.filled_slots + p_quantity,
          status = case when c.filled_slots + p_quantity = c.total_slots
@@ -116,13 +125,6 @@ begin
     end if;
     perform private.fail('SB040', 'SLOTS_INSUFFICIENT', jsonb_build_object(
       'available_slots', v_campaign.total_slots - v_campaign.filled_slots, 'requested', p_quantity));
-  end if;
-
-  -- The campaign row is locked now, so this check cannot race another join of this campaign.
-  if exists (select 1 from public.sambatan_participants p
-              where p.campaign_id = p_campaign_id and p.user_id = v_user
-                and p.status in ('pending_payment', 'confirmed')) then
-    perform private.fail('SB023', 'ALREADY_JOINED', jsonb_build_object('campaign_id', p_campaign_id));
   end if;
 
   insert into public.sambatan_participants

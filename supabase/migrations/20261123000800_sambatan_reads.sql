@@ -35,13 +35,13 @@ begin
   end if;
 
   -- The user filter is the caller's own id, so a cursor never reaches another buyer's rows.
-  select array_agg(p order by p.created_at desc, p.id desc) into v_rows from (
-    select * from public.sambatan_participants p
+  v_rows := array(
+    select p from public.sambatan_participants p
      where p.user_id = v_user
        and (p_status is null or p.status = p_status)
        and (v_after_at is null or (p.created_at, p.id) < (v_after_at, v_after_id))
      order by p.created_at desc, p.id desc
-     limit p_limit + 1) p;
+     limit p_limit + 1);
 
   return private.page(
     (select jsonb_agg(private.participation_json(r) order by r.created_at desc, r.id desc)
@@ -86,11 +86,11 @@ begin
     perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
   end if;
 
-  select array_agg(a order by a.id desc) into v_rows from (
-    select * from public.sambatan_audit_logs a
+  v_rows := array(
+    select a from public.sambatan_audit_logs a
      where a.campaign_id = p_campaign_id and a.id < coalesce(v_after, 9223372036854775807)
      order by a.id desc
-     limit p_limit + 1) a;
+     limit p_limit + 1);
 
   return private.page(
     (select jsonb_agg(jsonb_build_object(

@@ -77,7 +77,7 @@ declare
   v_step integer;
   v_lo integer;
   v_hi integer;
-  v_values integer[] := '{}';
+  v_values integer[] := '{}'::integer[];
 begin
   foreach v_part in array string_to_array(p_field, ',') loop
     if v_part !~ '^(\*|\d+(-\d+)?)(/\d+)?$' then

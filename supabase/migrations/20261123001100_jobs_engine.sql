@@ -233,40 +233,28 @@ as $$
    order by j.name
 $$;
 
--- Runs every due job inside the database, committing between start, each batch and
--- finish. Called by pg_cron when no hook is configured. No SET clause: a procedure
--- with one cannot commit, so every name here is schema-qualified.
-create procedure private.run_due_jobs()
+-- The in-database runner's steps. Each swallows what would abort the caller's loop:
+-- a job someone else holds or paused meanwhile (no start), a batch that throws (its
+-- error closes the execution as failed).
+create function private.try_job_start(p_job text, p_triggered_by public.job_trigger) returns bigint
 language plpgsql
+set search_path = ''
 as $$
-declare
-  v_due record;
-  v_execution public.job_executions;
-  v_batch jsonb;
-  v_error text;
 begin
-  for v_due in select d.r_job, d.r_triggered_by from private.due_jobs() d loop
-    begin
-      v_execution := private.job_start(v_due.r_job, v_due.r_triggered_by);
-    exception when others then
-      continue; -- someone else holds it, or it was paused meanwhile
-    end;
-    commit;
-    v_error := null;
-    loop
-      begin
-        v_batch := private.job_batch(v_execution.id);
-      exception when others then
-        v_error := sqlerrm;
-      end;
-      commit;
-      exit when v_error is not null or coalesce((v_batch ->> 'done')::boolean, true);
-    end loop;
-    perform private.job_finish(v_execution.id, v_error);
-    update public.job_executions e
-       set message = e.message || ' (ran in the database: no lifecycle hook configured in Vault)'
-     where e.id = v_execution.id;
-    commit;
-  end loop;
+  return (private.job_start(p_job, p_triggered_by)).id;
+exception when others then
+  return null;
+end
+$$;
+
+create function private.try_job_batch(p_execution_id bigint, out r_done boolean, out r_error text)
+language plpgsql
+set search_path = ''
+as $$
+begin
+  r_done := coalesce((private.job_batch(p_execution_id) ->> 'done')::boolean, true);
+exception when others then
+  r_done := true;
+  r_error := sqlerrm;
 end
 $$;

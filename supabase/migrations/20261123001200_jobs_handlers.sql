@@ -3,14 +3,11 @@
 
 -- sambatan.lifecycle: one lifecycle batch; done when nothing is due any more.
 create function private.job_sambatan_lifecycle(p_execution_id bigint, p_batch_size integer) returns jsonb
-language plpgsql
+language sql
 set search_path = ''
 as $$
-declare
-  v_run jsonb := public.run_sambatan_lifecycle(p_batch_size);
-begin
-  return (v_run - 'more') || jsonb_build_object('done', not (v_run ->> 'more')::boolean, 'batches', 1);
-end
+  select (r - 'more') || pg_catalog.jsonb_build_object('done', not (r ->> 'more')::boolean, 'batches', 1)
+    from (select public.run_sambatan_lifecycle(p_batch_size) as r) run
 $$;
 
 -- Which reminder windows have been recorded for which campaign, so each is sent once.
@@ -84,14 +81,14 @@ begin
   delete from public.job_executions e using old where e.id = old.id;
   get diagnostics v_executions = row_count;
 
+  -- pg_cron's history, where pg_cron is installed (named dynamically: it may not be).
   if to_regclass('cron.job_run_details') is not null then
-    execute $sql$
-      with old as (
-        select d.runid from cron.job_run_details d
-         where d.end_time < $1 - make_interval(days => (select j.retention_days from public.scheduled_jobs j where j.name = 'jobs.cleanup'))
-         limit $2)
-      delete from cron.job_run_details d using old where d.runid = old.runid
-    $sql$ using v_now, p_batch_size;
+    execute format(
+      'with old as (select d.runid from %I.%I d where d.end_time < $1 limit $2)
+       delete from %I.%I d using old where d.runid = old.runid',
+      'cron', 'job_run_details', 'cron', 'job_run_details')
+    using v_now - make_interval(days => (select j.retention_days from public.scheduled_jobs j where j.name = 'jobs.cleanup')),
+          p_batch_size;
     get diagnostics v_cron = row_count;
   end if;
 

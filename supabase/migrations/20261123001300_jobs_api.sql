@@ -138,13 +138,13 @@ begin
     perform private.fail('SB013', 'JOB_NOT_FOUND', jsonb_build_object('job', p_job));
   end if;
 
-  select array_agg(e order by e.id desc) into v_rows from (
-    select * from public.job_executions e
+  v_rows := array(
+    select e from public.job_executions e
      where (p_job is null or e.job = p_job)
        and (p_status is null or e.status = p_status)
        and (v_after is null or e.id < v_after)
      order by e.id desc
-     limit p_limit + 1) e;
+     limit p_limit + 1);
 
   return private.page(
     (select jsonb_agg(private.execution_json(r) order by r.id desc) from unnest(v_rows[1:p_limit]) r),
@@ -183,7 +183,6 @@ $$;
 
 -- New functions are executable by PUBLIC by default: take that back, then grant.
 revoke execute on all functions in schema private from public, anon, authenticated, service_role;
-revoke execute on all procedures in schema private from public, anon, authenticated, service_role;
 grant execute on function private.has_permission(text) to anon, authenticated, service_role;
 revoke execute on function public.start_job(text, public.job_trigger), public.run_job_batch(bigint),
   public.finish_job(bigint, text), public.due_jobs(), public.job_status(text),

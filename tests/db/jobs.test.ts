@@ -17,6 +17,12 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 beforeEach(() => { db.clockOffset = "0"; });
 
+/** Runs what pg_cron runs. */
+async function dispatch() {
+  const [{ command }] = await db.sql("select private.dispatch_command() as command");
+  await db.exec(command);
+}
+
 async function runJob(who: any, job: string, trigger = "manual") {
   const execution = await db.rpc(who, "start_job", { p_job: job, p_triggered_by: trigger });
   let error: string | null = null;
@@ -195,7 +201,7 @@ test("cleanup removes only history older than the retention", async () => {
 test("the in-database dispatcher runs due jobs with commits between steps", async () => {
   await db.sql("update public.scheduled_jobs set next_run_at = now() - interval '1 minute' where name = 'sambatan.lifecycle'");
   await db.sql("delete from vault.secrets where name in ('sambatan_lifecycle_url', 'sambatan_secret_key')");
-  await db.sql("call private.dispatch_jobs()");
+  await dispatch();
   const [e] = await db.sql("select status, triggered_by, message from public.job_executions where job = 'sambatan.lifecycle' order by id desc limit 1");
   expect(e).toMatchObject({ status: "succeeded", triggered_by: "cron" });
   expect(e.message).toMatch(/ran in the database/);
@@ -204,7 +210,7 @@ test("the in-database dispatcher runs due jobs with commits between steps", asyn
 test("with the hook in Vault the dispatcher posts to the lifecycle function instead", async () => {
   await db.sql("update public.scheduled_jobs set next_run_at = now() - interval '1 minute' where name = 'sambatan.lifecycle'");
   await db.sql("select vault.create_secret('http://127.0.0.1:54321/functions/v1/lifecycle', 'sambatan_lifecycle_url'), vault.create_secret('sb_secret_x', 'sambatan_secret_key')");
-  await db.sql("call private.dispatch_jobs()");
+  await dispatch();
   const [req] = await db.sql("select url, headers from net.http_request_queue order by id desc limit 1");
   expect(req.url).toBe("http://127.0.0.1:54321/functions/v1/lifecycle");
   expect(req.headers.apikey).toBe("sb_secret_x");

@@ -90,3 +90,31 @@ test("every public table has RLS enabled and every public function is security d
        and has_function_privilege('public', p.oid, 'execute')`);
   expect(publicExec).toEqual([]);
 });
+
+test("campaign progress is published to Supabase Realtime, and only campaigns (participants carry addresses)", async () => {
+  const tables = await db.sql(
+    "select schemaname || '.' || tablename as t from pg_publication_tables where pubname = 'supabase_realtime' order by 1",
+  );
+  expect(tables.map((r) => r.t)).toEqual(["public.sambatan_campaigns"]);
+  // Realtime delivers a change only to subscribers whose role may select the row.
+  for (const who of [anon, other, boss]) {
+    expect(await ids(who, "select id from public.sambatan_campaigns")).toContain(campaignId);
+  }
+});
+
+test("metrics come from durable rows and need scheduled_job.read", async () => {
+  const reader = manager(undefined, ["scheduled_job.read"]);
+  const families = await db.rpc(reader, "metrics");
+  const byName = Object.fromEntries(families.map((f: any) => [f.name, f]));
+  expect(Object.keys(byName)).toEqual(expect.arrayContaining([
+    "sambatan_campaigns", "sambatan_slots_sold", "sambatan_participations", "sambatan_lifecycle_transitions_total",
+    "sambatan_job_executions_total", "sambatan_job_duration_seconds", "sambatan_job_running",
+  ]));
+  const [{ sold }] = await db.sql(
+    "select coalesce(sum(quantity), 0)::int as sold from public.sambatan_participants where status in ('pending_payment', 'confirmed')",
+  );
+  expect(byName.sambatan_slots_sold.samples[0].value).toBe(sold);
+  expect((await failure(db.rpc(boss, "metrics"))).code).toBe("SB002");
+  expect((await failure(db.rpc(anon, "metrics"))).code).toBe("42501");
+  expect((await db.rpc(service, "metrics")).length).toBe(families.length);
+});

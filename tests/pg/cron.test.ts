@@ -1,0 +1,49 @@
+// pg_cron itself drives the lifecycle: the migration's named job, fired by the
+// scheduler in the `postgres` database (where `npm test` pushed the migrations).
+import { afterAll, expect, test } from "vitest";
+import { buyer, connect, manager, rpc } from "../helpers/pg.ts";
+
+const sql = connect({ max: 2 });
+afterAll(async () => {
+  await sql`select cron.schedule('sambatan-dispatch', '*/5 * * * *', private.dispatch_command())`;
+  await sql.end();
+});
+
+test("the migration scheduled one named dispatch job every five minutes", async () => {
+  const jobs = await sql`select schedule, command from cron.job where jobname = 'sambatan-dispatch'`;
+  expect(jobs).toHaveLength(1);
+  expect(jobs[0].schedule).toBe("*/5 * * * *");
+  const [{ command }] = await sql`select private.dispatch_command() as command`;
+  expect(jobs[0].command).toBe(command);
+});
+
+test("pg_cron fires the dispatch, which runs the due lifecycle in the database (triggered_by cron)", async () => {
+  await sql`delete from vault.secrets where name in ('sambatan_lifecycle_url', 'sambatan_secret_key')`;
+  const [p] = await sql`insert into public.products (name, sambatan_enabled) values ('Cron', true) returning id`;
+  const c = await rpc(sql, manager(), "create_campaign", {
+    p_product_id: p.id, p_title: "Cron", p_total_slots: 2, p_price_per_slot: 1000,
+    p_deadline: new Date(Date.now() + 86_400_000).toISOString(),
+  });
+  await rpc(sql, buyer(), "join_campaign", { p_campaign_id: c.id, p_quantity: 2, p_shipping_address: "A" });
+  const [{ last }] = await sql`select coalesce(max(id), 0)::int as last from public.job_executions`;
+  await sql`update public.scheduled_jobs set next_run_at = now() where name = 'sambatan.lifecycle'`;
+  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', private.dispatch_command())`;
+
+  const deadline = Date.now() + 70_000;
+  let execution: any;
+  while (Date.now() < deadline) {
+    [execution] = await sql`
+      select * from public.job_executions
+       where id > ${last} and job = 'sambatan.lifecycle' and status <> 'running' order by id limit 1`;
+    if (execution) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  expect(execution, "no execution within 70 s of scheduling every minute").toBeDefined();
+  expect(execution).toMatchObject({ status: "succeeded", triggered_by: "cron" });
+  expect(execution.message).toMatch(/ran in the database/);
+  expect(execution.result.fulfilled).toBeGreaterThanOrEqual(1);
+  const [campaign] = await sql`select status from public.sambatan_campaigns where id = ${c.id}`;
+  expect(campaign.status).toBe("fulfilled");
+  const [run] = await sql`select status from cron.job_run_details order by runid desc limit 1`;
+  expect(run.status).toBe("succeeded");
+}, 90_000);
