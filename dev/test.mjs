@@ -9,7 +9,7 @@
 //   advisors   supabase db advisors (security + performance), failing on warn
 //   pgtap      pg_prove over supabase/tests/*.sql
 //   unit db pg e2e   vitest projects (tests/<tier>); pg and e2e get TEST_DATABASE_URL
-//   types      deno check over functions/*/index.ts
+//   types      tsc over shared/, tests and tools; deno check over functions/*/index.ts and dev/serve.ts
 //   pglog      the server log has no deadlock, crash or PANIC
 //
 // Quick iteration: name the steps you want; the cluster steps they need come along.
@@ -158,7 +158,9 @@ async function main() {
       const entries = filesUnder('functions', (n) => n === 'index.ts').filter((f) => f.split(path.sep).length === 3);
       if (entries.length === 0) throw new NotRun('no functions/*/index.ts');
       const config = fs.existsSync(path.join(ROOT, 'deno.json')) ? ['--config', 'deno.json'] : skip('deno.json does not exist yet');
-      await mustRun(tool('deno'), ['check', ...config, ...entries]);
+      // Node-side code (shared/, tests, dev tools) under tsc; Deno-side under deno check.
+      await mustRun(tool('tsc'), ['-p', 'tsconfig.json']);
+      await mustRun(tool('deno'), ['check', ...config, ...entries, 'dev/serve.ts']);
     },
     pglog: async () => {
       const log = fs.readFileSync(path.join(cluster.dir, 'postgres.log'), 'utf8');

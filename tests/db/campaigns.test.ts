@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { anon, buyer, campaign, enabledProduct, failure, inDays, manager, service, TestDb } from "../helpers/db.ts";
+import { anon, buyer, campaign, type Claims, enabledProduct, failure, inDays, manager, service, TestDb } from "../helpers/db.ts";
 
 let db: TestDb;
 beforeAll(async () => { db = await TestDb.create(); }, 60_000);
 afterAll(() => db?.close());
 
-const create = (who = manager(), args: Record<string, unknown> = {}) =>
+const create = (who: Claims = manager(), args: Record<string, unknown> = {}) =>
   enabledProduct(db).then((product) =>
     db.rpc(who, "create_campaign", {
       p_product_id: product, p_title: "Batch", p_total_slots: 10, p_price_per_slot: 210000, p_deadline: inDays(3), ...args,

@@ -1,7 +1,6 @@
 // The committed database types are what the Supabase CLI generates from the migrations now.
 import { readFileSync } from "node:fs";
 import { expect, test } from "vitest";
-// @ts-expect-error: a plain .mjs script without declarations
 import { generate, TYPES_FILE } from "../../dev/gen-types.mjs";
 import { databaseUrl } from "../helpers/pg.ts";
 

@@ -1,0 +1,108 @@
+// Who is calling: @supabase/server verifies JWTs against the JWKS and compares API
+// keys in constant time; this file decides what each endpoint accepts and turns
+// the result into a database caller. Its failures become our error body.
+
+import { extractCredentials, verifyCredentials } from "@supabase/server/core";
+import type { Config } from "./config.ts";
+import { DomainError } from "./errors.ts";
+import { assertCallerRole, type Caller, CALLER_ROLES } from "./db/port.ts";
+
+export const PERMISSIONS = ["sambatan.manage", "scheduled_job.read", "scheduled_job.execute"] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/**
+ * - `none`: anybody (health).
+ * - `publishable_or_user`: the app's publishable key, a user, or a secret key (public reads).
+ * - `user`: a signed-in user; a secret key is refused with FORBIDDEN (buyer endpoints).
+ * - `user_or_secret`: a user or a secret key; the RPC decides what each may do.
+ * - `secret`: server to server only (the cron hook).
+ * - `{ permission }`: a user holding it in app_metadata, an admin, or a secret key.
+ */
+export type AuthRule =
+  | "none"
+  | "publishable_or_user"
+  | "user"
+  | "user_or_secret"
+  | "secret"
+  | { permission: Permission };
+
+export interface Authenticated {
+  caller: Caller;
+  /** Which credential matched, for the log. */
+  via: "none" | "user" | "publishable" | "secret";
+  userId?: string;
+}
+
+type ServerMode = "user" | "publishable:*" | "secret:*";
+
+function modesFor(rule: AuthRule): ServerMode[] {
+  if (rule === "publishable_or_user") return ["user", "publishable:*", "secret:*"];
+  if (rule === "secret") return ["secret:*"];
+  return ["user", "secret:*"];
+}
+
+const anon: Caller = { role: "anon", claims: { role: "anon" } };
+const serviceRole: Caller = { role: "service_role", claims: { role: "service_role" } };
+
+function serverEnv(config: Config) {
+  return {
+    url: config.supabaseUrl,
+    publishableKeys: config.publishableKeys,
+    secretKeys: config.secretKeys,
+    // Never null: @supabase/server would then read the process environment itself.
+    jwks: config.jwks ?? (config.jwksUrl ? new URL(config.jwksUrl) : { keys: [] }),
+  };
+}
+
+const unauthenticated = (reason: string) => new DomainError("UNAUTHENTICATED", { reason });
+
+/** True when the claims grant `permission`: service role, app_metadata.role admin, or the listed permission. */
+export function hasPermission(claims: Record<string, unknown>, permission: Permission): boolean {
+  if (claims.role === "service_role") return true;
+  const meta = claims.app_metadata;
+  if (!meta || typeof meta !== "object") return false;
+  const { role, permissions } = meta as { role?: unknown; permissions?: unknown };
+  return role === "admin" || (Array.isArray(permissions) && permissions.includes(permission));
+}
+
+/** Authenticates `req` under `rule`; throws UNAUTHENTICATED (401) or FORBIDDEN (403). */
+export async function authenticate(req: Request, rule: AuthRule, config: Config): Promise<Authenticated> {
+  if (rule === "none") return { caller: anon, via: "none" };
+  const env = serverEnv(config);
+  const credentials = extractCredentials(req);
+  if (!credentials.token && !credentials.apikey) throw unauthenticated("missing_credentials");
+
+  // An API key that is sent must be one of ours, whatever else matches: a wrong
+  // publishable key next to a valid user token is still a wrong key.
+  if (credentials.apikey) {
+    const key = await verifyCredentials({ token: null, apikey: credentials.apikey }, {
+      auth: ["publishable:*", "secret:*"],
+      env,
+    });
+    if (key.error) throw unauthenticated("invalid_api_key");
+  }
+
+  const { data, error } = await verifyCredentials(credentials, { auth: modesFor(rule), env });
+  if (error || !data) {
+    if (error && error.status >= 500) throw new DomainError("INTERNAL", {}, { cause: error });
+    throw unauthenticated("invalid_credentials");
+  }
+
+  if (data.authMode === "secret") {
+    if (rule === "user") throw new DomainError("FORBIDDEN", { reason: "user_required" });
+    return { caller: serviceRole, via: "secret" };
+  }
+  if (data.authMode === "publishable") return { caller: anon, via: "publishable" };
+
+  const claims = data.jwtClaims as Record<string, unknown>;
+  const role = String(claims.role ?? "");
+  // A token without an expiry would be valid forever; one with a role we do not
+  // know could name any database role.
+  if (typeof claims.exp !== "number") throw unauthenticated("token_without_expiry");
+  if (!(CALLER_ROLES as readonly string[]).includes(role)) throw unauthenticated("unsupported_role");
+  assertCallerRole(role);
+  if (typeof rule === "object" && !hasPermission(claims, rule.permission)) {
+    throw new DomainError("FORBIDDEN", { permission: rule.permission });
+  }
+  return { caller: { role, claims, token: data.token ?? undefined }, via: "user", userId: String(claims.sub) };
+}

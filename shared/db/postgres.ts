@@ -1,0 +1,38 @@
+// The postgres.js adapter (DATABASE_URL): the local stack on a real PostgreSQL,
+// the pg tests and the benchmarks. Each call is one transaction that first becomes
+// the caller, exactly as PostgREST does.
+
+import postgres from "postgres";
+import { fromDatabaseError } from "../errors.ts";
+import type { Caller, Db, RpcArgs, RpcName } from "./port.ts";
+import { callerStatement, type Limits, rpcStatement } from "./sql.ts";
+
+export interface PostgresDbOptions extends Limits {
+  /** Pool size (default 10). */
+  max?: number;
+}
+
+export function postgresDb(url: string, options: PostgresDbOptions): Db & { sql: postgres.Sql } {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: "sambatan-functions" },
+  });
+  return {
+    sql,
+    async rpc<T>(name: RpcName, args: RpcArgs, caller: Caller): Promise<T> {
+      const call = rpcStatement(name, args);
+      const as = callerStatement(caller, options);
+      try {
+        return await sql.begin(async (tx) => {
+          await tx.unsafe(as.text, as.values as postgres.ParameterOrJSON<never>[]);
+          const [row] = await tx.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[]);
+          return row.result as T;
+        }) as T;
+      } catch (err) {
+        throw fromDatabaseError(err);
+      }
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

@@ -1,0 +1,50 @@
+// SQL shared by the direct adapters (postgres.js and PGlite): what PostgREST does
+// per request, written out. Role and claims are transaction-local, so a pooled
+// connection never carries one caller's identity into the next transaction.
+
+import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type RpcArgs } from "./port.ts";
+
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+export interface Limits {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+/** Becomes the caller for the rest of the transaction, with bounded lock and statement waits. */
+export function callerStatement(caller: Caller, limits: Limits): Statement {
+  assertCallerRole(caller.role);
+  return {
+    text: "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
+      "set_config('lock_timeout', $3, true), set_config('statement_timeout', $4, true)",
+    values: [
+      caller.role,
+      JSON.stringify({ ...caller.claims, role: caller.role }),
+      `${limits.lockTimeoutMs}ms`,
+      `${limits.statementTimeoutMs}ms`,
+    ],
+  };
+}
+
+/**
+ * `select public.<name>(p_a => $1, …) as result`. Values go as untyped parameters,
+ * so PostgreSQL infers each one's type from the function's signature (named
+ * arguments make the match unambiguous); objects are sent as JSON text.
+ */
+export function rpcStatement(name: string, args: RpcArgs): Statement {
+  assertRpcName(name);
+  const entries = rpcArguments(args);
+  const list = entries.map(([arg], i) => `${arg} => $${i + 1}`).join(", ");
+  return {
+    text: `select public.${name}(${list}) as result`,
+    values: entries.map(([, value]) => toParameter(value)),
+  };
+}
+
+function toParameter(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  return value !== null && typeof value === "object" ? JSON.stringify(value) : value;
+}

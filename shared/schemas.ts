@@ -1,0 +1,276 @@
+// Input and output shapes of every endpoint, with the limits API.md promises.
+// Inputs are strict (unknown fields are rejected) and checked before any database
+// work; the RPCs check the same limits again, so a direct caller gets them too.
+
+import { z } from "zod";
+
+// ---------------------------------------------------------------------------
+// Building blocks
+
+/** C0 controls and DEL; multi-line fields may still hold tab, CR and LF. */
+const CONTROL = /[\u0000-\u001F\u007F]/;
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Length in code points, as PostgreSQL's char_length counts it. */
+const codePoints = (s: string) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+interface TextOptions {
+  min?: number;
+  max: number;
+  /** Allows tab, CR and LF (an address has lines). */
+  multiline?: boolean;
+}
+
+/** Text that is not blank (when min ≥ 1), holds no control characters, and fits in `max` code points. */
+export function text({ min = 0, max, multiline = false }: TextOptions) {
+  return z.string()
+    // A cheap bound first, so a huge string is never walked.
+    .max(max * 2, { message: `at most ${max} characters` })
+    .refine((s) => !(multiline ? CONTROL_BUT_LINES : CONTROL).test(s), { message: "must not contain control characters" })
+    .refine((s) => codePoints(s) <= max, { message: `at most ${max} characters` })
+    .refine((s) => min === 0 || codePoints(s.trim()) >= min, { message: min === 1 ? "must not be blank" : `at least ${min} characters` });
+}
+
+export const id = z.guid({ message: "must be a UUID" });
+
+export const MAX_SLOTS = 100_000;
+export const MAX_PRICE = 1_000_000_000_000;
+
+const slots = z.int().min(1).max(MAX_SLOTS);
+const price = z.int().min(1).max(MAX_PRICE);
+
+const ONE_YEAR_MS = 366 * 24 * 3600 * 1000;
+
+/** An ISO 8601 datetime with a zone, in the future and at most one year ahead. */
+export const futureDeadline = z.iso.datetime({ offset: true, message: "must be an ISO 8601 datetime with a time zone" })
+  .refine((s) => Date.parse(s) > Date.now(), { message: "must be in the future" })
+  .refine((s) => {
+    const limit = new Date();
+    limit.setUTCFullYear(limit.getUTCFullYear() + 1);
+    return Date.parse(s) <= Math.min(limit.getTime(), Date.now() + ONE_YEAR_MS);
+  }, { message: "must be at most one year ahead" });
+
+export const CAMPAIGN_STATUSES = ["active", "locked", "fulfilled", "expired", "cancelled"] as const;
+export const PARTICIPATION_STATUSES = ["pending_payment", "confirmed", "cancelled", "refunded"] as const;
+
+// Query strings are strings: numbers are parsed strictly ("1.5", "abc", "" and "1e2" are refused).
+export const DEFAULT_LIMIT = 20;
+export const limit = z.string()
+  .regex(/^\d{1,4}$/, { message: "must be a whole number from 1 to 100" })
+  .transform(Number)
+  .pipe(z.int().min(1, { message: "must be at least 1" }).max(100, { message: "must be at most 100" }))
+  .default(DEFAULT_LIMIT);
+
+export const cursor = z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, { message: "is not a cursor" });
+
+export const idempotencyKey = z.string().min(1).max(255).regex(/^[\x20-\x7E]+$/, {
+  message: "must be printable ASCII",
+});
+
+// ---------------------------------------------------------------------------
+// Inputs, one per endpoint
+
+export const createCampaignBody = z.strictObject({
+  product_id: id,
+  title: text({ min: 1, max: 200 }),
+  total_slots: slots,
+  price_per_slot: price,
+  deadline: futureDeadline,
+});
+
+export const listCampaignsQuery = z.strictObject({
+  status: z.enum(CAMPAIGN_STATUSES).optional(),
+  product_id: id.optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const getCampaignQuery = z.strictObject({ id });
+
+export const joinCampaignBody = z.strictObject({
+  campaign_id: id,
+  quantity: z.int().min(1).max(MAX_SLOTS),
+  shipping_address: text({ min: 1, max: 500, multiline: true }),
+  note: text({ max: 500, multiline: true }).nullish(),
+});
+
+export const joinCampaignHeaders = z.object({ "idempotency-key": idempotencyKey.optional() });
+
+export const cancelParticipationBody = z.strictObject({
+  participation_id: id,
+  reason: text({ max: 500, multiline: true }).nullish(),
+});
+
+export const myParticipationsQuery = z.strictObject({
+  status: z.enum(PARTICIPATION_STATUSES).optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const campaignAuditQuery = z.strictObject({
+  campaign_id: id,
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const emptyQuery = z.strictObject({});
+
+export const toggleProductBody = z.strictObject({
+  product_id: id,
+  enabled: z.boolean(),
+  total_slots: slots.nullish(),
+  price_per_slot: price.nullish(),
+  deadline: futureDeadline.nullish(),
+});
+
+export const LIFECYCLE_JOB = "sambatan.lifecycle";
+export const jobName = z.string().min(1).max(100).regex(/^[a-z][a-z0-9_.-]*$/, { message: "is not a job name" });
+export const EXECUTION_STATUSES = ["running", "succeeded", "failed", "skipped"] as const;
+
+/** What pg_cron's dispatch posts through pg_net (informational; the hook runs whatever is due). */
+export const lifecycleHookBody = z.strictObject({
+  source: z.string().max(50).optional(),
+  sent_at: z.string().max(50).optional(),
+});
+
+export const schedulerStatusQuery = z.strictObject({ job: jobName.optional() });
+
+export const schedulerTriggerBody = z.strictObject({ job: jobName.default(LIFECYCLE_JOB) });
+
+export const schedulerHistoryQuery = z.strictObject({
+  job: jobName.optional(),
+  status: z.enum(EXECUTION_STATUSES).optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const schedulerControlBody = z.strictObject({
+  job: jobName,
+  action: z.enum(["pause", "resume"]),
+});
+
+// ---------------------------------------------------------------------------
+// Outputs (what the RPCs return and the endpoints answer)
+
+const timestamp = z.iso.datetime();
+const nullableTimestamp = timestamp.nullable();
+
+export const campaign = z.strictObject({
+  id,
+  product_id: id,
+  title: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  total_slots: z.int(),
+  filled_slots: z.int(),
+  available_slots: z.int(),
+  progress_percent: z.number(),
+  price_per_slot: z.int(),
+  deadline: timestamp,
+  created_by: id.nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  locked_at: nullableTimestamp,
+  fulfilled_at: nullableTimestamp,
+  expired_at: nullableTimestamp,
+  cancelled_at: nullableTimestamp,
+});
+
+export const progress = z.strictObject({
+  total_slots: z.int(),
+  filled_slots: z.int(),
+  available_slots: z.int(),
+  percent: z.number(),
+  participant_count: z.int(),
+  total_contribution: z.int(),
+});
+
+export const campaignWithProgress = campaign.extend({ progress });
+
+export const participation = z.strictObject({
+  id,
+  campaign_id: id,
+  user_id: id,
+  quantity: z.int(),
+  amount: z.int(),
+  status: z.enum(PARTICIPATION_STATUSES),
+  shipping_address: z.string(),
+  note: z.string().nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  cancelled_at: nullableTimestamp,
+  cancel_reason: z.string().nullable(),
+});
+
+export const event = z.strictObject({
+  id: z.int(),
+  campaign_id: id,
+  participation_id: id.nullable(),
+  event: z.string(),
+  actor: id.nullable(),
+  actor_role: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: timestamp,
+});
+
+export const product = z.strictObject({
+  id,
+  name: z.string(),
+  base_price: z.int(),
+  sambatan_enabled: z.boolean(),
+  sambatan_total_slots: z.int().nullable(),
+  sambatan_price_per_slot: z.int().nullable(),
+  sambatan_deadline: nullableTimestamp,
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.strictObject({ items: z.array(item), next_cursor: z.string().nullable() });
+}
+
+export const joinResult = z.strictObject({ participation, replayed: z.boolean() });
+
+export const dashboardSummary = z.strictObject({
+  campaigns: z.strictObject({
+    active: z.int(),
+    locked: z.int(),
+    fulfilled: z.int(),
+    expired: z.int(),
+    cancelled: z.int(),
+    total: z.int(),
+  }),
+  fill_rate: z.number(),
+  closing_within_24h: z.int(),
+  amounts: z.strictObject({ pending: z.int(), confirmed: z.int(), refunded: z.int() }),
+  generated_at: timestamp,
+});
+
+export const health = z.strictObject({
+  status: z.enum(["ok", "degraded"]),
+  database: z.enum(["ok", "unreachable"]),
+  version: z.string(),
+  time: timestamp,
+});
+
+export const execution = z.strictObject({
+  id: z.int(),
+  job: z.string(),
+  status: z.enum(EXECUTION_STATUSES),
+  attempt: z.int(),
+  triggered_by: z.enum(["cron", "manual", "retry"]),
+  started_at: timestamp,
+  finished_at: nullableTimestamp,
+  duration_ms: z.int().nullable(),
+  message: z.string().nullable(),
+  error: z.string().nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export type Campaign = z.infer<typeof campaign>;
+export type Execution = z.infer<typeof execution>;
+export type Participation = z.infer<typeof participation>;
+export type JoinResult = z.infer<typeof joinResult>;

@@ -1,0 +1,46 @@
+import { describe, expect, test } from "vitest";
+import { argsFrom, RPC_NAMES } from "../../shared/db/port.ts";
+import { callerStatement, rpcStatement } from "../../shared/db/sql.ts";
+
+const limits = { lockTimeoutMs: 3000, statementTimeoutMs: 8000 };
+
+describe("the direct adapters' SQL", () => {
+  test("calls the RPC by named, untyped parameters so PostgreSQL infers each type", () => {
+    expect(rpcStatement("join_campaign", { p_campaign_id: "c", p_quantity: 3, p_note: null, p_idempotency_key: undefined }))
+      .toEqual({ text: "select public.join_campaign(p_campaign_id => $1, p_quantity => $2, p_note => $3) as result", values: ["c", 3, null] });
+    expect(rpcStatement("dashboard_summary", {})).toEqual({ text: "select public.dashboard_summary() as result", values: [] });
+  });
+
+  test("sends dates as ISO text and objects as JSON text", () => {
+    const at = new Date("2030-01-02T03:04:05.000Z");
+    expect(rpcStatement("create_campaign", { p_deadline: at, p_x: { a: 1 } }).values).toEqual(["2030-01-02T03:04:05.000Z", '{"a":1}']);
+  });
+
+  test("only allow-listed RPC names and p_ argument names reach SQL text", () => {
+    expect(() => rpcStatement("pg_sleep", {})).toThrow(/allow-list/);
+    expect(() => rpcStatement("health(); drop table products; --", {})).toThrow(/allow-list/);
+    expect(() => rpcStatement("health", { "p_x => 1); drop table products; --": 1 })).toThrow(/p_ name/);
+    expect(() => rpcStatement("health", { quantity: 1 })).toThrow(/p_ name/);
+    for (const name of RPC_NAMES) expect(name).toMatch(/^[a-z_]+$/);
+  });
+
+  test("becomes the caller for the transaction only, with bounded waits", () => {
+    const s = callerStatement({ role: "authenticated", claims: { sub: "u", role: "authenticated" } }, limits);
+    expect(s.text).toBe(
+      "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
+        "set_config('lock_timeout', $3, true), set_config('statement_timeout', $4, true)",
+    );
+    expect(s.values).toEqual(["authenticated", '{"sub":"u","role":"authenticated"}', "3000ms", "8000ms"]);
+  });
+
+  test("never lets a caller name another database role", () => {
+    expect(() => callerStatement({ role: "postgres" as never, claims: {} }, limits)).toThrow(/may not call/);
+    // The claims' role always agrees with the role set.
+    const s = callerStatement({ role: "anon", claims: { role: "service_role" } }, limits);
+    expect(JSON.parse(s.values[1] as string).role).toBe("anon");
+  });
+
+  test("argsFrom prefixes input fields and renames the few that differ", () => {
+    expect(argsFrom({ quantity: 2, id: "x" }, { id: "campaign_id" })).toEqual({ p_quantity: 2, p_campaign_id: "x" });
+  });
+});
