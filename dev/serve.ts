@@ -16,14 +16,17 @@ import { logRequest } from "../shared/log.ts";
 import { openDatabase, type StackDatabase } from "./stack/database.ts";
 import { loadFunctions } from "./stack/functions.ts";
 import { DEMO_USERS, LOCAL_KEYS, loadSigningKey, publicJwks, userToken } from "./stack/keys.ts";
+import { startNetWorker } from "./stack/net.ts";
 
 const env = Deno.env.toObject();
 const port = Number(env.PORT ?? 54321);
 const host = env.HOST ?? "127.0.0.1";
 const dataDir = env.SAMBATAN_DATA_DIR ?? fileURLToPath(new URL("../.data/pglite", import.meta.url));
 const tickSeconds = Number(env.SAMBATAN_TICK_SECONDS ?? 300);
+const netPollMs = Number(env.SAMBATAN_NET_POLL_MS ?? 1000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
 if (!Number.isFinite(tickSeconds) || tickSeconds < 0) throw new Error("SAMBATAN_TICK_SECONDS must be 0 or more");
+if (!Number.isFinite(netPollMs) || netPollMs < 0) throw new Error("SAMBATAN_NET_POLL_MS must be 0 or more");
 
 const signingKey = await loadSigningKey();
 const jwks = publicJwks(signingKey);
@@ -103,6 +106,11 @@ if (!env.DATABASE_URL && tickSeconds > 0 && functions.has("lifecycle") && secret
   ticker = id;
 }
 
+// Requests the database queued with net.http_post (pg_cron's hook call, job alerts).
+const netWorker = netPollMs > 0
+  ? startNetWorker({ executor: database.executor, functions, baseUrl, log: say, intervalMs: netPollMs })
+  : undefined;
+
 const tokens = {
   buyer: await userToken(signingKey, { url: baseUrl, ...DEMO_USERS.buyer }),
   manager: await userToken(signingKey, {
@@ -137,6 +145,7 @@ async function stop(signal: string) {
   stopping = true;
   say(`${signal}: stopping`);
   if (ticker !== undefined) clearInterval(ticker);
+  await netWorker?.stop();
   await server.shutdown();
   await database?.close();
   say("stopped; data is safe");
