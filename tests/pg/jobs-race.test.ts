@@ -81,8 +81,8 @@ test("a runner killed mid-batch leaves no half-done campaign; the next run takes
     if (w?.wait_event_type === "Lock") break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  await db.sql`select pg_terminate_backend(${pid})`;
   expect(pid).toBeDefined();
+  await db.sql`select pg_terminate_backend(${pid!})`;
   expect(await exited).not.toBe(0);
   await holder`rollback`;
   holder.release();
