@@ -148,6 +148,65 @@ begin
 end
 $$;
 
+-- Page sizes are 1-100 everywhere.
+create function private.check_limit(p_limit integer) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if p_limit is null or p_limit not between 1 and 100 then
+    perform private.invalid('limit', 'range_1_100');
+  end if;
+end
+$$;
+
+-- The (created_at, id) position a time-ordered cursor holds; nulls without a cursor.
+create function private.time_cursor(p_cursor text, out r_at timestamptz, out r_id uuid)
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_key jsonb := private.decode_cursor(p_cursor);
+begin
+  if v_key is null then
+    return;
+  end if;
+  begin
+    r_at := (v_key ->> 0)::timestamptz;
+    r_id := (v_key ->> 1)::uuid;
+  exception when others then
+    perform private.invalid('cursor', 'malformed');
+  end;
+  if r_at is null or r_id is null then
+    perform private.invalid('cursor', 'malformed');
+  end if;
+end
+$$;
+
+-- The id an id-ordered cursor holds; null without a cursor.
+create function private.id_cursor(p_cursor text) returns bigint
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_key jsonb := private.decode_cursor(p_cursor);
+  v_id bigint;
+begin
+  if v_key is null then
+    return null;
+  end if;
+  begin
+    v_id := (v_key ->> 0)::bigint;
+  exception when others then
+    perform private.invalid('cursor', 'malformed');
+  end;
+  if v_id is null then
+    perform private.invalid('cursor', 'malformed');
+  end if;
+  return v_id;
+end
+$$;
+
 create function private.campaign_json(c public.sambatan_campaigns) returns jsonb
 language sql immutable
 set search_path = ''
@@ -217,6 +276,22 @@ as $$
   insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor, actor_role, metadata, created_at)
   values (p_campaign_id, p_participation_id, p_event, auth.uid(), coalesce(auth.jwt() ->> 'role', current_user::text),
           coalesce(p_metadata, '{}'), private.clock())
+$$;
+
+-- The campaign, or CAMPAIGN_NOT_FOUND.
+create function private.find_campaign(p_campaign_id uuid) returns public.sambatan_campaigns
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_campaign public.sambatan_campaigns;
+begin
+  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
+  if not found then
+    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
+  end if;
+  return v_campaign;
+end
 $$;
 
 -- Every list answers {items, next_cursor}.

@@ -75,25 +75,12 @@ set search_path = ''
 set plan_cache_mode = force_custom_plan
 as $$
 declare
-  v_key jsonb := private.decode_cursor(p_cursor);
   v_after_at timestamptz;
   v_after_id uuid;
   v_rows public.sambatan_campaigns[];
 begin
-  if p_limit is null or p_limit not between 1 and 100 then
-    perform private.invalid('limit', 'range_1_100');
-  end if;
-  if v_key is not null then
-    begin
-      v_after_at := (v_key ->> 0)::timestamptz;
-      v_after_id := (v_key ->> 1)::uuid;
-    exception when others then
-      perform private.invalid('cursor', 'malformed');
-    end;
-    if v_after_at is null or v_after_id is null then
-      perform private.invalid('cursor', 'malformed');
-    end if;
-  end if;
+  perform private.check_limit(p_limit);
+  select k.r_at, k.r_id into v_after_at, v_after_id from private.time_cursor(p_cursor) k;
 
   v_rows := array(
     select c from public.sambatan_campaigns c
@@ -134,12 +121,8 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_campaign public.sambatan_campaigns;
+  v_campaign public.sambatan_campaigns := private.find_campaign(p_campaign_id);
 begin
-  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
-  if not found then
-    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
-  end if;
   return private.campaign_json(v_campaign) || jsonb_build_object('progress', private.campaign_progress(v_campaign));
 end
 $$;
@@ -151,12 +134,8 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_campaign public.sambatan_campaigns;
+  v_campaign public.sambatan_campaigns := private.find_campaign(p_campaign_id);
 begin
-  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
-  if not found then
-    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
-  end if;
   return jsonb_build_object('campaign_id', v_campaign.id, 'status', v_campaign.status)
     || private.campaign_progress(v_campaign);
 end

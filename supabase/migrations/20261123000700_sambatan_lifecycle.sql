@@ -2,9 +2,10 @@
 -- their deadline and not full expire (participants refunded). Set-based, bounded,
 -- claimed with skip locked so concurrent runners share the work, idempotent.
 
--- Fulfils the given campaigns (already locked by the caller) and confirms their
--- pending participants. One row per campaign transitioned.
-create function private.fulfil_campaigns(p_ids uuid[])
+-- Closes the given campaigns (already locked by the caller): `fulfilled` confirms
+-- their pending participants, `expired` refunds them. One row per campaign closed;
+-- campaigns already final are left as they are.
+create function private.close_campaigns(p_ids uuid[], p_to public.sambatan_status, p_reason text default null)
 returns table (r_campaign uuid, r_from public.sambatan_status, r_participants bigint, r_amount bigint)
 language plpgsql
 set search_path = ''
@@ -13,71 +14,43 @@ declare
   v_now timestamptz := private.clock();
   v_actor uuid := auth.uid();
   v_role text := coalesce(auth.jwt() ->> 'role', current_user::text);
+  v_settle public.sambatan_participant_status :=
+    case p_to when 'fulfilled' then 'confirmed'::public.sambatan_participant_status
+              when 'expired' then 'refunded'::public.sambatan_participant_status end;
 begin
+  if v_settle is null then
+    perform private.invalid('status', 'fulfilled_or_expired');
+  end if;
   return query
   with picked as (
     select c.id, c.status from public.sambatan_campaigns c
      where c.id = any (p_ids) and c.status in ('active', 'locked')
   ), done as (
-    update public.sambatan_campaigns c set status = 'fulfilled', fulfilled_at = v_now
+    update public.sambatan_campaigns c
+       set status = p_to,
+           fulfilled_at = case when p_to = 'fulfilled' then v_now else c.fulfilled_at end,
+           expired_at = case when p_to = 'expired' then v_now else c.expired_at end
       from picked b where c.id = b.id
     returning c.id
-  ), confirmed as (
-    update public.sambatan_participants p set status = 'confirmed', confirmed_at = v_now
+  ), settled as (
+    update public.sambatan_participants p
+       set status = v_settle,
+           confirmed_at = case when v_settle = 'confirmed' then v_now else p.confirmed_at end,
+           refunded_at = case when v_settle = 'refunded' then v_now else p.refunded_at end
       from done d where p.campaign_id = d.id and p.status = 'pending_payment'
     returning p.id, p.campaign_id, p.amount
   ), totals as (
     select d.id, count(k.id) as n, coalesce(sum(k.amount), 0)::bigint as amount
-      from done d left join confirmed k on k.campaign_id = d.id
+      from done d left join settled k on k.campaign_id = d.id
      group by d.id
   ), audit as (
     insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor, actor_role, metadata, created_at)
-    select k.campaign_id, k.id, 'confirmed', v_actor, v_role, jsonb_build_object('amount', k.amount), v_now
-      from confirmed k
+    select k.campaign_id, k.id, v_settle::text, v_actor, v_role, jsonb_build_object('amount', k.amount), v_now
+      from settled k
     union all
-    select t.id, null, 'fulfilled', v_actor, v_role,
-           jsonb_build_object('participants_confirmed', t.n, 'amount_confirmed', t.amount), v_now
-      from totals t
-  )
-  select t.id, b.status, t.n, t.amount from totals t join picked b on b.id = t.id;
-end
-$$;
-
--- Expires the given campaigns (already locked by the caller) and refunds their
--- pending participants. One row per campaign transitioned.
-create function private.expire_campaigns(p_ids uuid[], p_reason text default 'deadline_passed')
-returns table (r_campaign uuid, r_from public.sambatan_status, r_participants bigint, r_amount bigint)
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_now timestamptz := private.clock();
-  v_actor uuid := auth.uid();
-  v_role text := coalesce(auth.jwt() ->> 'role', current_user::text);
-begin
-  return query
-  with picked as (
-    select c.id, c.status from public.sambatan_campaigns c
-     where c.id = any (p_ids) and c.status in ('active', 'locked')
-  ), done as (
-    update public.sambatan_campaigns c set status = 'expired', expired_at = v_now
-      from picked b where c.id = b.id
-    returning c.id
-  ), refunded as (
-    update public.sambatan_participants p set status = 'refunded', refunded_at = v_now
-      from done d where p.campaign_id = d.id and p.status = 'pending_payment'
-    returning p.id, p.campaign_id, p.amount
-  ), totals as (
-    select d.id, count(k.id) as n, coalesce(sum(k.amount), 0)::bigint as amount
-      from done d left join refunded k on k.campaign_id = d.id
-     group by d.id
-  ), audit as (
-    insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor, actor_role, metadata, created_at)
-    select k.campaign_id, k.id, 'refunded', v_actor, v_role, jsonb_build_object('amount', k.amount), v_now
-      from refunded k
-    union all
-    select t.id, null, 'expired', v_actor, v_role,
-           jsonb_build_object('participants_refunded', t.n, 'amount_refunded', t.amount, 'reason', p_reason), v_now
+    select t.id, null, p_to::text, v_actor, v_role,
+           jsonb_strip_nulls(jsonb_build_object(
+             'participants_' || v_settle, t.n, 'amount_' || v_settle, t.amount, 'reason', p_reason)), v_now
       from totals t
   )
   select t.id, b.status, t.n, t.amount from totals t join picked b on b.id = t.id;
@@ -113,10 +86,10 @@ begin
        for update skip locked) s;
   return query
     select f.r_campaign, f.r_from, 'fulfilled'::public.sambatan_status, f.r_participants, f.r_amount
-      from private.fulfil_campaigns(coalesce(v_full, '{}')) f
+      from private.close_campaigns(coalesce(v_full, '{}'), 'fulfilled') f
     union all
     select e.r_campaign, e.r_from, 'expired'::public.sambatan_status, e.r_participants, e.r_amount
-      from private.expire_campaigns(coalesce(v_overdue, '{}')) e;
+      from private.close_campaigns(coalesce(v_overdue, '{}'), 'expired', 'deadline_passed') e;
 end
 $$;
 
@@ -156,10 +129,10 @@ as $$
     from private.sweep(1000) s
 $$;
 
--- Operator override: fulfils one active or locked campaign now.
-create function public.complete_sambatan_campaign(p_campaign_id uuid) returns jsonb
+-- An operator override: closes one active or locked campaign now.
+create function private.close_one(p_campaign_id uuid, p_to public.sambatan_status, p_reason text default null)
+returns jsonb
 language plpgsql
-security definer
 set search_path = ''
 as $$
 declare
@@ -172,30 +145,25 @@ begin
   if v_campaign.status not in ('active', 'locked') then
     perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
   end if;
-  perform private.fulfil_campaigns(array[p_campaign_id]);
-  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
-  return private.campaign_json(v_campaign);
+  perform private.close_campaigns(array[p_campaign_id], p_to, p_reason);
+  return private.campaign_json(private.find_campaign(p_campaign_id));
 end
 $$;
 
--- Operator override: expires one active or locked campaign now and refunds it.
-create function public.fail_sambatan_campaign(p_campaign_id uuid, p_reason text default 'operator') returns jsonb
-language plpgsql
+-- Kept for operators from the system this replaces: fulfils one campaign now.
+create function public.complete_sambatan_campaign(p_campaign_id uuid) returns jsonb
+language sql
 security definer
 set search_path = ''
 as $$
-declare
-  v_campaign public.sambatan_campaigns;
-begin
-  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id for update;
-  if not found then
-    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
-  end if;
-  if v_campaign.status not in ('active', 'locked') then
-    perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
-  end if;
-  perform private.expire_campaigns(array[p_campaign_id], coalesce(p_reason, 'operator'));
-  select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
-  return private.campaign_json(v_campaign);
-end
+  select private.close_one(p_campaign_id, 'fulfilled')
+$$;
+
+-- Kept for operators from the system this replaces: expires one campaign now and refunds it.
+create function public.fail_sambatan_campaign(p_campaign_id uuid, p_reason text default 'operator') returns jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  select private.close_one(p_campaign_id, 'expired', coalesce(p_reason, 'operator'))
 $$;

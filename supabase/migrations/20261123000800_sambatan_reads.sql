@@ -14,25 +14,12 @@ set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_user uuid := private.require_user();
-  v_key jsonb := private.decode_cursor(p_cursor);
   v_after_at timestamptz;
   v_after_id uuid;
   v_rows public.sambatan_participants[];
 begin
-  if p_limit is null or p_limit not between 1 and 100 then
-    perform private.invalid('limit', 'range_1_100');
-  end if;
-  if v_key is not null then
-    begin
-      v_after_at := (v_key ->> 0)::timestamptz;
-      v_after_id := (v_key ->> 1)::uuid;
-    exception when others then
-      perform private.invalid('cursor', 'malformed');
-    end;
-    if v_after_at is null or v_after_id is null then
-      perform private.invalid('cursor', 'malformed');
-    end if;
-  end if;
+  perform private.check_limit(p_limit);
+  select k.r_at, k.r_id into v_after_at, v_after_id from private.time_cursor(p_cursor) k;
 
   -- The user filter is the caller's own id, so a cursor never reaches another buyer's rows.
   v_rows := array(
@@ -63,28 +50,13 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_key jsonb;
   v_after bigint;
   v_rows public.sambatan_audit_logs[];
 begin
   perform private.require_permission('sambatan.manage');
-  if p_limit is null or p_limit not between 1 and 100 then
-    perform private.invalid('limit', 'range_1_100');
-  end if;
-  v_key := private.decode_cursor(p_cursor);
-  if v_key is not null then
-    begin
-      v_after := (v_key ->> 0)::bigint;
-    exception when others then
-      perform private.invalid('cursor', 'malformed');
-    end;
-    if v_after is null then
-      perform private.invalid('cursor', 'malformed');
-    end if;
-  end if;
-  if not exists (select 1 from public.sambatan_campaigns c where c.id = p_campaign_id) then
-    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
-  end if;
+  perform private.check_limit(p_limit);
+  v_after := private.id_cursor(p_cursor);
+  perform private.find_campaign(p_campaign_id);
 
   v_rows := array(
     select a from public.sambatan_audit_logs a

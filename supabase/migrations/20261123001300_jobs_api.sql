@@ -115,25 +115,12 @@ set search_path = ''
 set plan_cache_mode = force_custom_plan
 as $$
 declare
-  v_key jsonb;
   v_after bigint;
   v_rows public.job_executions[];
 begin
   perform private.require_permission('scheduled_job.read');
-  if p_limit is null or p_limit not between 1 and 100 then
-    perform private.invalid('limit', 'range_1_100');
-  end if;
-  v_key := private.decode_cursor(p_cursor);
-  if v_key is not null then
-    begin
-      v_after := (v_key ->> 0)::bigint;
-    exception when others then
-      perform private.invalid('cursor', 'malformed');
-    end;
-    if v_after is null then
-      perform private.invalid('cursor', 'malformed');
-    end if;
-  end if;
+  perform private.check_limit(p_limit);
+  v_after := private.id_cursor(p_cursor);
   if p_job is not null and not exists (select 1 from public.scheduled_jobs j where j.name = p_job) then
     perform private.fail('SB013', 'JOB_NOT_FOUND', jsonb_build_object('job', p_job));
   end if;
