@@ -9,7 +9,7 @@
 // ticker off), and any SUPABASE_* variable to override the local defaults.
 
 import { fileURLToPath } from "node:url";
-import { parseConfig } from "../shared/config.ts";
+import { type Config, parseConfig } from "../shared/config.ts";
 import { provideDb } from "../shared/db/registry.ts";
 import { plainError } from "../shared/http.ts";
 import { logRequest } from "../shared/log.ts";
@@ -18,19 +18,32 @@ import { loadFunctions } from "./stack/functions.ts";
 import { DEMO_USERS, LOCAL_KEYS, loadSigningKey, publicJwks, userToken } from "./stack/keys.ts";
 import { startNetWorker } from "./stack/net.ts";
 
+const say = (line: string) => console.log(`[sambatan] ${line}`);
+
+/** Stops the stack with what went wrong and what to do about it, without a stack trace to read. */
+function fail(problem: string, todo: string): never {
+  console.error(`[sambatan] ${problem}\n[sambatan] → ${todo}`);
+  Deno.exit(1);
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 const env = Deno.env.toObject();
 const port = Number(env.PORT ?? 54321);
 const host = env.HOST ?? "127.0.0.1";
 const dataDir = env.SAMBATAN_DATA_DIR ?? fileURLToPath(new URL("../.data/pglite", import.meta.url));
 const tickSeconds = Number(env.SAMBATAN_TICK_SECONDS ?? 300);
 const netPollMs = Number(env.SAMBATAN_NET_POLL_MS ?? 1000);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
-if (!Number.isFinite(tickSeconds) || tickSeconds < 0) throw new Error("SAMBATAN_TICK_SECONDS must be 0 or more");
-if (!Number.isFinite(netPollMs) || netPollMs < 0) throw new Error("SAMBATAN_NET_POLL_MS must be 0 or more");
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, not ${JSON.stringify(env.PORT)}`, "set PORT=54321 (or unset it)");
+if (!Number.isFinite(tickSeconds) || tickSeconds < 0) fail("SAMBATAN_TICK_SECONDS must be 0 or more", "set it to a number of seconds (0 turns the ticker off), or unset it");
+if (!Number.isFinite(netPollMs) || netPollMs < 0) fail("SAMBATAN_NET_POLL_MS must be 0 or more", "set it to a number of milliseconds, or unset it");
+if (env.DATABASE_URL && !["postgres:", "postgresql:"].includes(URL.parse(env.DATABASE_URL)?.protocol ?? "")) {
+  fail("DATABASE_URL is not a PostgreSQL URL", "set DATABASE_URL=postgres://user:password@host:5432/database, or unset it to use the embedded PGlite");
+}
 
-const signingKey = await loadSigningKey();
+const signingKey = await loadSigningKey().catch((err) => fail(`the development signing key could not be read: ${message(err)}`, "restore supabase/signing_keys.json from git (`git checkout supabase/signing_keys.json`)"));
 const jwks = publicJwks(signingKey);
-const functions = await loadFunctions();
+const functions = await loadFunctions().catch((err) => fail(`a function could not be loaded: ${message(err)}`, "fix that functions/<slug>/index.ts (`npm test -- types` names the error)"));
 
 let database: StackDatabase | undefined;
 const JWKS_PATH = "/auth/v1/.well-known/jwks.json";
@@ -59,7 +72,19 @@ async function route(req: Request): Promise<Response> {
 }
 
 // Listen first: a second stack on the same port stops here, before touching the data.
-const server = Deno.serve({ port, hostname: host, onListen: () => {} }, route);
+function listen(): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve({ port, hostname: host, onListen: () => {} }, route);
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      fail(`port ${port} on ${host} is already in use (another \`npm start\`?)`, `stop what listens there, or start on another port: PORT=${port + 1} npm start`);
+    }
+    if (err instanceof Deno.errors.AddrNotAvailable) fail(`HOST ${host} is not an address of this machine`, "set HOST=127.0.0.1 (or 0.0.0.0 for every interface)");
+    if (err instanceof Deno.errors.PermissionDenied) fail(`listening on port ${port} is not permitted`, "use a port above 1023: PORT=54321 npm start");
+    throw err;
+  }
+}
+const server = listen();
 const listening = server.addr as Deno.NetAddr;
 const publicHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
 const baseUrl = `http://${publicHost.includes(":") ? `[${publicHost}]` : publicHost}:${listening.port}`;
@@ -72,11 +97,16 @@ const defaults: Record<string, string> = {
   SUPABASE_JWKS: JSON.stringify(jwks),
 };
 for (const [name, value] of Object.entries(defaults)) if (!env[name]) Deno.env.set(name, value);
-const config = parseConfig(Deno.env.toObject());
+let config: Config;
+try {
+  config = parseConfig(Deno.env.toObject());
+} catch (err) {
+  await server.shutdown();
+  fail(message(err), "fix the variable named above, or unset it to use the local default");
+}
 const publishableKey = config.publishableKeys.default ?? Object.values(config.publishableKeys)[0];
 const secretKey = config.secretKeys.default ?? Object.values(config.secretKeys)[0];
 
-const say = (line: string) => console.log(`[sambatan] ${line}`);
 try {
   database = await openDatabase({
     databaseUrl: env.DATABASE_URL || undefined,
@@ -85,9 +115,18 @@ try {
     log: say,
   });
 } catch (err) {
-  console.error(`[sambatan] the database could not be prepared: ${err instanceof Error ? err.message : err}`);
   await server.shutdown();
-  Deno.exit(1);
+  fail(`the database could not be prepared: ${message(err)}`, databaseAdvice(env.DATABASE_URL, dataDir));
+}
+
+function databaseAdvice(url: string | undefined, dir: string): string {
+  if (!url) {
+    return `if ${dir} holds data from another PGlite version or a damaged run, move it aside and start again ` +
+      "(or SAMBATAN_DATA_DIR=memory:// for a throwaway database); a failed migration is named above";
+  }
+  const where = new URL(url);
+  return `check that PostgreSQL answers at ${where.hostname || "its socket"}:${where.port || 5432} and that the user, password and database ` +
+    "in DATABASE_URL are right (a failed migration is named above); unset DATABASE_URL to use the embedded PGlite instead";
 }
 provideDb(database.db);
 
@@ -124,6 +163,8 @@ console.log(`
 
   API URL          ${baseUrl}
   Functions        ${baseUrl}/functions/v1/<slug>  (${[...functions.keys()].join(", ")})
+  OpenAPI          ${baseUrl}/functions/v1/openapi
+  Metrics          ${baseUrl}/functions/v1/metrics  (secret key or scheduled_job.read)
   JWKS             ${baseUrl}${JWKS_PATH}
   Database         ${database.description}
   Publishable key  ${publishableKey}

@@ -6,25 +6,11 @@ import { extractCredentials, verifyCredentials } from "@supabase/server/core";
 import type { Config } from "./config.ts";
 import { DomainError } from "./errors.ts";
 import { assertCallerRole, type Caller, CALLER_ROLES } from "./db/port.ts";
+import type { AuthRule, Permission } from "./endpoints.ts";
 
-export const PERMISSIONS = ["sambatan.manage", "scheduled_job.read", "scheduled_job.execute"] as const;
-export type Permission = (typeof PERMISSIONS)[number];
-
-/**
- * - `none`: anybody (health).
- * - `publishable_or_user`: the app's publishable key, a user, or a secret key (public reads).
- * - `user`: a signed-in user; a secret key is refused with FORBIDDEN (buyer endpoints).
- * - `user_or_secret`: a user or a secret key; the RPC decides what each may do.
- * - `secret`: server to server only (the cron hook).
- * - `{ permission }`: a user holding it in app_metadata, an admin, or a secret key.
- */
-export type AuthRule =
-  | "none"
-  | "publishable_or_user"
-  | "user"
-  | "user_or_secret"
-  | "secret"
-  | { permission: Permission };
+// The rules themselves are contract vocabulary, declared beside the contracts so the
+// typed client needs nothing of this server-side file.
+export { type AuthRule, type Permission, PERMISSIONS } from "./endpoints.ts";
 
 export interface Authenticated {
   caller: Caller;

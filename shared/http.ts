@@ -6,14 +6,15 @@ import type { z } from "zod";
 import { type AuthRule, authenticate } from "./auth.ts";
 import { type Config, type Env, loadConfig } from "./config.ts";
 import { resolveDb } from "./db/registry.ts";
-import type { Caller, RpcArgs, RpcName } from "./db/port.ts";
+import type { Caller, RpcCall, RpcName, UntypedArgs } from "./db/port.ts";
+import type { Contract, Method } from "./endpoints.ts";
 import { DomainError, type ErrorCode, fromDatabaseError, type Lang, messageFor } from "./errors.ts";
 import { preferredLang } from "./lang.ts";
-import { describeError, hashUserId, logRequest } from "./log.ts";
+import { describeError, hashUserId, type JobLog, logJob, logRequest } from "./log.ts";
 import { headerObject, queryObject, readJsonBody, validate } from "./request.ts";
 import { emptyQuery } from "./schemas.ts";
 
-export type Method = "GET" | "POST";
+export type { Method };
 
 export const CORS_ALLOWED_HEADERS =
   "authorization, apikey, x-client-info, content-type, idempotency-key, accept-language, x-request-id";
@@ -22,7 +23,9 @@ export const CORS_EXPOSED_HEADERS = "x-request-id, retry-after, idempotent-repla
 /** What a handler answers: a status (200 by default), a JSON body, extra headers. */
 export interface Reply {
   status?: number;
+  /** A JSON body, or with `contentType` the text to send as it is. */
   body: unknown;
+  contentType?: string;
   /** Extra headers; undefined ones are left out. */
   headers?: Record<string, string | undefined>;
   /** A failure the handler answered for itself (health's 503), still worth logging. */
@@ -39,14 +42,22 @@ export interface EndpointContext<B, Q, H> {
   requestId: string;
   config: Config;
   /** Calls one RPC as the caller. */
-  rpc<T = unknown>(name: RpcName, args?: RpcArgs): Promise<T>;
+  rpc: RpcCall;
+  /** Writes a job execution's log line, tied to this request (nothing when logs are off). */
+  logJob(entry: Omit<JobLog, "request_id">): void;
 }
 
+/**
+ * A function: its contract (usually `...ENDPOINTS[slug]` from shared/endpoints.ts),
+ * where its configuration comes from, and its handler. The wrapper acts on the
+ * contract's name, method, auth and schemas; the rest describes it for the
+ * OpenAPI document and the typed client.
+ */
 export interface EndpointSpec<
   BS extends z.ZodType = z.ZodType,
   QS extends z.ZodType = z.ZodType,
   HS extends z.ZodType = z.ZodType,
-> {
+> extends Partial<Omit<Contract, "name" | "method" | "auth" | "body" | "query" | "headers">> {
   /** The function's slug, for logs. */
   name: string;
   method: Method;
@@ -64,6 +75,8 @@ export interface EndpointSpec<
 
 export interface Endpoint {
   fetch(req: Request): Promise<Response>;
+  /** What it was defined with, so tests can hold it to its contract. */
+  readonly spec: Readonly<EndpointSpec<z.ZodType, z.ZodType, z.ZodType>>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -82,9 +95,13 @@ function baseHeaders(requestId: string): Headers {
 }
 
 export function jsonResponse(status: number, body: unknown, headers: Headers): Response {
-  headers.set("content-type", "application/json; charset=utf-8");
+  return textResponse(status, JSON.stringify(body), "application/json; charset=utf-8", headers);
+}
+
+function textResponse(status: number, text: string, contentType: string, headers: Headers): Response {
+  headers.set("content-type", contentType);
   headers.set("cache-control", "no-store");
-  return new Response(JSON.stringify(body), { status, headers });
+  return new Response(text, { status, headers });
 }
 
 /** Our error body for `err`, localized; INTERNAL carries the request id only. */
@@ -115,7 +132,7 @@ export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS ex
   const bodySchema = spec.body ?? emptyQuery;
   const querySchema = spec.query ?? emptyQuery;
 
-  async function run(req: Request, requestId: string, lang: Lang, log: { auth?: string; user?: string }) {
+  async function run(req: Request, requestId: string, lang: Lang, log: { auth?: string; user?: string }): Promise<Reply> {
     if (req.method !== spec.method) {
       throw new DomainError("METHOD_NOT_ALLOWED", { allowed: [spec.method, "OPTIONS"] });
     }
@@ -130,6 +147,9 @@ export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS ex
     const headers = (spec.headers ? validate(spec.headers, headerObject(req), "header") : {}) as z.output<HS>;
     const body = (spec.method === "POST" ? validate(bodySchema, await readJsonBody(req), "body") : {}) as z.output<BS>;
     const db = resolveDb(config);
+    // Adapters already reject with DomainErrors; mapping again keeps any other Db honest.
+    const rpc = ((name: RpcName, args: UntypedArgs = {}) =>
+      db.rpc(name, args as never, who.caller).catch((err) => Promise.reject(fromDatabaseError(err)))) as RpcCall;
 
     return spec.handler({
       req,
@@ -140,13 +160,15 @@ export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS ex
       lang,
       requestId,
       config,
-      // Adapters already reject with DomainErrors; mapping again keeps any other Db honest.
-      rpc: <T,>(name: RpcName, args: RpcArgs = {}) =>
-        db.rpc<T>(name, args, who.caller).catch((err) => Promise.reject(fromDatabaseError(err))),
+      rpc,
+      logJob: (entry) => {
+        if (config.log !== "off") logJob({ request_id: requestId, ...entry });
+      },
     });
   }
 
   return {
+    spec,
     async fetch(req: Request): Promise<Response> {
       const started = performance.now();
       const requestId = requestIdOf(req);
@@ -162,7 +184,9 @@ export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS ex
           const headers = baseHeaders(requestId);
           for (const [k, v] of Object.entries(reply.headers ?? {})) if (v !== undefined) headers.set(k, v);
           if (reply.logError !== undefined) log.error = describeError(reply.logError);
-          response = jsonResponse(reply.status ?? 200, reply.body, headers);
+          response = reply.contentType
+            ? textResponse(reply.status ?? 200, String(reply.body), reply.contentType, headers)
+            : jsonResponse(reply.status ?? 200, reply.body, headers);
         } catch (caught) {
           const err = caught instanceof DomainError ? caught : new DomainError("INTERNAL", {}, { cause: caught });
           log.code = err.code;

@@ -3,37 +3,53 @@
 // outcome, releases the lease, schedules a retry). The one place where a request
 // makes more than one RPC call: a long run must show progress and survive a failure.
 
-import type { RpcArgs, RpcName } from "./db/port.ts";
+import type { RpcCall } from "./db/port.ts";
 import { DomainError } from "./errors.ts";
-import { describeError } from "./log.ts";
+import { describeError, type JobLog } from "./log.ts";
 import type { Execution } from "./schemas.ts";
 
-export type Rpc = <T = unknown>(name: RpcName, args?: RpcArgs) => Promise<T>;
-export type Trigger = "cron" | "manual" | "retry";
+export type Trigger = Execution["triggered_by"];
+
+/** What a run needs from the request that drives it (an EndpointContext has both). */
+export interface JobRunner {
+  rpc: RpcCall;
+  /** One line per execution; the execution row holds the same, but logs are what operators ship. */
+  logJob(entry: Omit<JobLog, "request_id">): void;
+}
 
 /** Runs `job` to its end and answers the finished execution; a failing batch finishes it as failed. */
-export async function runJob(rpc: Rpc, job: string, triggeredBy: Trigger): Promise<Execution> {
-  const started = await rpc<Execution>("start_job", { p_job: job, p_triggered_by: triggeredBy });
+export async function runJob({ rpc, logJob }: JobRunner, job: string, triggeredBy: Trigger): Promise<Execution> {
+  const startedAt = performance.now();
+  const started = await rpc("start_job", { p_job: job, p_triggered_by: triggeredBy });
   let error: string | null = null;
   try {
     for (;;) {
-      const batch = await rpc<{ done: boolean }>("run_job_batch", { p_execution_id: started.id });
+      const batch = await rpc("run_job_batch", { p_execution_id: started.id });
       if (batch.done) break;
     }
   } catch (err) {
     // Recorded for operators in the execution row (scheduled_job.read), never sent to buyers.
     error = err instanceof DomainError && err.code !== "INTERNAL" ? err.code : describeError(err instanceof DomainError ? err.cause ?? err : err);
   }
-  return rpc<Execution>("finish_job", { p_execution_id: started.id, p_error: error });
+  const line = { job, execution_id: started.id, attempt: started.attempt, triggered_by: started.triggered_by };
+  try {
+    const finished = await rpc("finish_job", { p_execution_id: started.id, p_error: error });
+    logJob({ ...line, status: finished.status, duration_ms: finished.duration_ms ?? elapsed(startedAt), error: finished.error });
+    return finished;
+  } catch (err) {
+    // Still `running` in the table until its lease times out: the log says why.
+    logJob({ ...line, status: "running", duration_ms: elapsed(startedAt), error: `finish failed: ${describeError(err)}` });
+    throw err;
+  }
 }
 
 /** Runs every due job once; a job another runner holds (or that was paused meanwhile) is left to it. */
-export async function runDueJobs(rpc: Rpc): Promise<Execution[]> {
-  const due = await rpc<{ job: string; triggered_by: Trigger }[]>("due_jobs");
+export async function runDueJobs(runner: JobRunner): Promise<Execution[]> {
+  const due = await runner.rpc("due_jobs");
   const done: Execution[] = [];
   for (const { job, triggered_by } of due) {
     try {
-      done.push(await runJob(rpc, job, triggered_by));
+      done.push(await runJob(runner, job, triggered_by));
     } catch (err) {
       if (err instanceof DomainError && (err.code === "JOB_ALREADY_RUNNING" || err.code === "JOB_PAUSED")) continue;
       throw err;
@@ -41,3 +57,5 @@ export async function runDueJobs(rpc: Rpc): Promise<Execution[]> {
   }
   return done;
 }
+
+const elapsed = (since: number) => Math.round(performance.now() - since);

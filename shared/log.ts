@@ -1,6 +1,9 @@
-// One structured JSON line per request. Never tokens, keys, bodies or addresses:
-// users appear as a short hash of their id, errors by code (and, for 5xx, the
-// server-side cause, which is not sent to the client).
+// One structured JSON line per request and per job execution. Never tokens, keys,
+// bodies or addresses: users appear as a short hash of their id, errors by code
+// (and, for 5xx, the server-side cause, which is not sent to the client). These
+// lines are also where rejections are counted by code: the database never sees
+// most of them (a 401 or a 400 stops before any RPC), and a counter kept in a
+// function instance would vanish with it.
 
 export interface RequestLog {
   request_id: string;
@@ -12,6 +15,20 @@ export interface RequestLog {
   user?: string;
   code?: string;
   error?: string;
+}
+
+/** One run of a scheduled job, as the function that drove it saw it end. */
+export interface JobLog {
+  /** The request that ran it (the cron hook's, or a manual trigger's). */
+  request_id: string;
+  job: string;
+  execution_id: number;
+  status: string;
+  attempt: number;
+  triggered_by: string;
+  duration_ms: number;
+  /** The execution's recorded error: a code, or the server-side cause (never request data). */
+  error: string | null;
 }
 
 type Sink = (line: string) => void;
@@ -26,6 +43,11 @@ export function setLogSink(next: Sink): void {
 export function logRequest(entry: RequestLog): void {
   const level = entry.status >= 500 ? "error" : entry.status >= 400 ? "warn" : "info";
   sink(JSON.stringify({ time: new Date().toISOString(), level, msg: "request", ...entry }));
+}
+
+export function logJob(entry: JobLog): void {
+  const level = entry.status === "failed" ? "error" : entry.status === "succeeded" ? "info" : "warn";
+  sink(JSON.stringify({ time: new Date().toISOString(), level, msg: "job", ...entry }));
 }
 
 const encoder = new TextEncoder();

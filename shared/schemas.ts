@@ -32,7 +32,14 @@ export function text({ min = 0, max, multiline = false }: TextOptions) {
     .max(max * 2, { message: `at most ${max} characters` })
     .refine((s) => !(multiline ? CONTROL_BUT_LINES : CONTROL).test(s), { message: "must not contain control characters" })
     .refine((s) => codePoints(s) <= max, { message: `at most ${max} characters` })
-    .refine((s) => min === 0 || codePoints(s.trim()) >= min, { message: min === 1 ? "must not be blank" : `at least ${min} characters` });
+    .refine((s) => min === 0 || codePoints(s.trim()) >= min, { message: min === 1 ? "must not be blank" : `at least ${min} characters` })
+    // What the refinements check, for the OpenAPI document (JSON Schema lengths count code points too).
+    .meta({
+      minLength: min || undefined,
+      maxLength: max,
+      pattern: multiline ? "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$" : "^[^\\u0000-\\u001F\\u007F]*$",
+      description: min ? "Not blank; no control characters." : "No control characters.",
+    });
 }
 
 export const id = z.guid({ message: "must be a UUID" });
@@ -52,7 +59,8 @@ export const futureDeadline = z.iso.datetime({ offset: true, message: "must be a
     const limit = new Date();
     limit.setUTCFullYear(limit.getUTCFullYear() + 1);
     return Date.parse(s) <= Math.min(limit.getTime(), Date.now() + ONE_YEAR_MS);
-  }, { message: "must be at most one year ahead" });
+  }, { message: "must be at most one year ahead" })
+  .meta({ description: "ISO 8601 with a time zone, in the future and at most one year ahead." });
 
 export const CAMPAIGN_STATUSES = ["active", "locked", "fulfilled", "expired", "cancelled"] as const;
 export const PARTICIPATION_STATUSES = ["pending_payment", "confirmed", "cancelled", "refunded"] as const;
@@ -63,9 +71,11 @@ export const limit = z.string()
   .regex(/^\d{1,4}$/, { message: "must be a whole number from 1 to 100" })
   .transform(Number)
   .pipe(z.int().min(1, { message: "must be at least 1" }).max(100, { message: "must be at most 100" }))
-  .default(DEFAULT_LIMIT);
+  .default(DEFAULT_LIMIT)
+  .meta({ description: "Page size, 1 to 100.", default: String(DEFAULT_LIMIT) });
 
-export const cursor = z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, { message: "is not a cursor" });
+export const cursor = z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, { message: "is not a cursor" })
+  .meta({ description: "Opaque: the previous page's next_cursor." });
 
 export const idempotencyKey = z.string().min(1).max(255).regex(/^[\x20-\x7E]+$/, {
   message: "must be printable ASCII",
@@ -269,6 +279,77 @@ export const execution = z.strictObject({
   error: z.string().nullable(),
   result: z.record(z.string(), z.unknown()).nullable(),
 });
+
+export const jobStatus = z.strictObject({
+  job: z.string(),
+  description: z.string(),
+  enabled: z.boolean(),
+  schedule: z.string(),
+  interval_minutes: z.int().nullable(),
+  is_running: z.boolean(),
+  running_execution_id: z.int().nullable(),
+  next_run_time: nullableTimestamp,
+  next_retry_at: nullableTimestamp,
+  max_attempts: z.int(),
+  backoff_seconds: z.int(),
+  timeout_seconds: z.int(),
+  retention_days: z.int(),
+  last_run: execution.nullable(),
+});
+
+/** Every job, plus sambatan.lifecycle's fields at top level (the shape API.md promises). */
+export const schedulerStatus = z.strictObject({
+  jobs: z.array(jobStatus),
+  is_running: z.boolean(),
+  next_run_time: nullableTimestamp,
+  interval_minutes: z.int().nullable(),
+  last_run: execution.nullable(),
+});
+
+export const triggerResult = z.strictObject({
+  status: z.literal("triggered"),
+  execution_id: z.int(),
+  triggered_at: timestamp,
+  execution,
+});
+
+export const lifecycleSummary = z.strictObject({
+  execution_id: z.int().nullable(),
+  status: z.enum(EXECUTION_STATUSES),
+  fulfilled: z.int(),
+  expired: z.int(),
+  confirmed: z.int(),
+  refunded: z.int(),
+  duration_ms: z.int(),
+  jobs: z.array(execution),
+});
+
+/** What the `metrics` RPC answers: metric families for the Prometheus renderer. */
+export const metricFamilies = z.array(z.strictObject({
+  name: z.string(),
+  type: z.enum(["counter", "gauge", "summary", "histogram", "untyped"]),
+  help: z.string(),
+  samples: z.array(z.strictObject({
+    labels: z.record(z.string(), z.string()),
+    value: z.number(),
+    suffix: z.string().optional(),
+  })),
+}));
+
+export const prometheusText = z.string().meta({ description: "Prometheus text exposition format 0.0.4." });
+
+export const openApiDocument = z.looseObject({ openapi: z.string() }).meta({ description: "This OpenAPI 3.1 document." });
+
+/** Every error answer: `codes` narrows `code` to those one status can carry. */
+export function errorBody<const C extends readonly [string, ...string[]]>(codes: C) {
+  return z.strictObject({
+    error: z.strictObject({
+      code: z.enum(codes),
+      message: z.string().meta({ description: "Indonesian by default, English with Accept-Language: en." }),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  });
+}
 
 export type Campaign = z.infer<typeof campaign>;
 export type Execution = z.infer<typeof execution>;

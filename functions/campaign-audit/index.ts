@@ -1,13 +1,10 @@
 // GET campaign-audit?campaign_id=…: one page of a campaign's events, newest first.
 import { argsFrom } from "../../shared/db/port.ts";
+import { ENDPOINTS } from "../../shared/endpoints.ts";
 import { defineEndpoint } from "../../shared/http.ts";
-import { campaignAuditQuery } from "../../shared/schemas.ts";
 
 export default defineEndpoint({
-  name: "campaign-audit",
-  method: "GET",
-  auth: { permission: "sambatan.manage" },
-  query: campaignAuditQuery,
+  ...ENDPOINTS["campaign-audit"],
   env: () => Deno.env.toObject(),
   handler: async ({ query, rpc }) => ({ body: await rpc("campaign_audit", argsFrom(query)) }),
 });

@@ -1,18 +1,14 @@
 // POST campaign-join: the signed-in buyer claims slots. An Idempotency-Key makes a
 // retry replay the first answer (marked Idempotent-Replayed) instead of joining twice.
 import { argsFrom } from "../../shared/db/port.ts";
+import { ENDPOINTS } from "../../shared/endpoints.ts";
 import { defineEndpoint } from "../../shared/http.ts";
-import { joinCampaignBody, joinCampaignHeaders, type JoinResult } from "../../shared/schemas.ts";
 
 export default defineEndpoint({
-  name: "campaign-join",
-  method: "POST",
-  auth: "user",
-  body: joinCampaignBody,
-  headers: joinCampaignHeaders,
+  ...ENDPOINTS["campaign-join"],
   env: () => Deno.env.toObject(),
   handler: async ({ body, headers, rpc }) => {
-    const { participation, replayed } = await rpc<JoinResult>("join_campaign", {
+    const { participation, replayed } = await rpc("join_campaign", {
       ...argsFrom(body),
       p_idempotency_key: headers["idempotency-key"],
     });

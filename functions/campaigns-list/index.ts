@@ -1,13 +1,10 @@
 // GET campaigns-list: one page of campaigns, newest first, by status and product.
 import { argsFrom } from "../../shared/db/port.ts";
+import { ENDPOINTS } from "../../shared/endpoints.ts";
 import { defineEndpoint } from "../../shared/http.ts";
-import { listCampaignsQuery } from "../../shared/schemas.ts";
 
 export default defineEndpoint({
-  name: "campaigns-list",
-  method: "GET",
-  auth: "publishable_or_user",
-  query: listCampaignsQuery,
+  ...ENDPOINTS["campaigns-list"],
   env: () => Deno.env.toObject(),
   handler: async ({ query, rpc }) => ({ body: await rpc("list_campaigns", argsFrom(query)) }),
 });

@@ -1,16 +1,15 @@
 // GET health: liveness of the function and its database, for load balancers and
 // uptime checks. Answers 503 "degraded" rather than an error when the database is out.
+import { ENDPOINTS } from "../../shared/endpoints.ts";
 import { defineEndpoint } from "../../shared/http.ts";
 import { VERSION } from "../../shared/version.ts";
 
 export default defineEndpoint({
-  name: "health",
-  method: "GET",
-  auth: "none",
+  ...ENDPOINTS.health,
   env: () => Deno.env.toObject(),
   handler: async ({ rpc }) => {
     try {
-      const db = await rpc<{ time: string }>("health");
+      const db = await rpc("health");
       return { body: { status: "ok", database: "ok", version: VERSION, time: db.time } };
     } catch (err) {
       return {

@@ -1,20 +1,18 @@
 // POST lifecycle: the cron hook (pg_cron → pg_net, secret key). Runs every due job
 // through start / batches / finish and answers the sambatan.lifecycle run's summary
 // (execution_id null and status "skipped" when it was not due).
+import { ENDPOINTS } from "../../shared/endpoints.ts";
 import { defineEndpoint } from "../../shared/http.ts";
 import { runDueJobs } from "../../shared/jobs.ts";
-import { LIFECYCLE_JOB, lifecycleHookBody } from "../../shared/schemas.ts";
+import { LIFECYCLE_JOB } from "../../shared/schemas.ts";
 
 const COUNTS = ["fulfilled", "expired", "confirmed", "refunded"] as const;
 
 export default defineEndpoint({
-  name: "lifecycle",
-  method: "POST",
-  auth: "secret",
-  body: lifecycleHookBody,
+  ...ENDPOINTS.lifecycle,
   env: () => Deno.env.toObject(),
-  handler: async ({ rpc }) => {
-    const executions = await runDueJobs(rpc);
+  handler: async (ctx) => {
+    const executions = await runDueJobs(ctx);
     const run = executions.find((e) => e.job === LIFECYCLE_JOB);
     const counts = Object.fromEntries(COUNTS.map((k) => [k, Number(run?.result?.[k] ?? 0)]));
     return {

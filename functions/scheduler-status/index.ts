@@ -1,13 +1,10 @@
 // GET scheduler-status: every job's status, plus the seed's fields for sambatan.lifecycle.
 import { argsFrom } from "../../shared/db/port.ts";
+import { ENDPOINTS } from "../../shared/endpoints.ts";
 import { defineEndpoint } from "../../shared/http.ts";
-import { schedulerStatusQuery } from "../../shared/schemas.ts";
 
 export default defineEndpoint({
-  name: "scheduler-status",
-  method: "GET",
-  auth: { permission: "scheduled_job.read" },
-  query: schedulerStatusQuery,
+  ...ENDPOINTS["scheduler-status"],
   env: () => Deno.env.toObject(),
   handler: async ({ query, rpc }) => ({ body: await rpc("job_status", argsFrom(query)) }),
 });

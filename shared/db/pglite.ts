@@ -3,7 +3,7 @@
 
 import type { PGlite } from "@electric-sql/pglite";
 import { fromDatabaseError } from "../errors.ts";
-import type { Caller, Db, RpcArgs, RpcName } from "./port.ts";
+import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "./port.ts";
 import { callerStatement, type Limits, rpcStatement } from "./sql.ts";
 
 export interface PgliteDb extends Db {
@@ -20,14 +20,14 @@ export function pgliteDb(pg: PGlite, limits: Limits): PgliteDb {
   };
   return {
     exclusive,
-    async rpc<T>(name: RpcName, args: RpcArgs, caller: Caller): Promise<T> {
+    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller): Promise<RpcResult<N>> {
       const call = rpcStatement(name, args);
       const as = callerStatement(caller, limits);
       try {
         return await exclusive((db) =>
           db.transaction(async (tx) => {
             await tx.query(as.text, as.values);
-            const { rows } = await tx.query<{ result: T }>(call.text, call.values);
+            const { rows } = await tx.query<{ result: RpcResult<N> }>(call.text, call.values);
             return rows[0].result;
           })
         );

@@ -1,5 +1,12 @@
 // The database port: every function calls exactly one RPC through it, as the
-// caller (their role and JWT claims reach SQL as auth.uid() / auth.jwt()).
+// caller (their role and JWT claims reach SQL as auth.uid() / auth.jwt()). Names
+// and arguments are typed by the generated shared/database.types.ts, so a renamed
+// argument or a dropped function fails the type check, not a request.
+
+import type { Database } from "../database.types.ts";
+import type { Execution, JoinResult } from "../schemas.ts";
+
+type DbFunctions = Database["public"]["Functions"];
 
 /** The RPCs functions may call. Names reach SQL text in the direct adapters, so only these pass. */
 export const RPC_NAMES = [
@@ -21,9 +28,38 @@ export const RPC_NAMES = [
   "job_status",
   "job_history",
   "control_job",
-] as const;
+  "metrics",
+] as const satisfies readonly (keyof DbFunctions)[];
 
 export type RpcName = (typeof RPC_NAMES)[number];
+
+/**
+ * An RPC's named arguments as the generated types declare them. Each may also be
+ * null: a PL/pgSQL function takes NULL for any argument (ours treat it as "not
+ * given"), which the generator has no way to say.
+ */
+export type RpcArgs<N extends RpcName> = { [K in keyof DbFunctions[N]["Args"]]: DbFunctions[N]["Args"][K] | null };
+
+/** What the RPCs the functions read from answer (the generator only knows `Json`); the rest are passed through. */
+interface RpcResults {
+  health: { time: string };
+  join_campaign: JoinResult;
+  start_job: Execution;
+  run_job_batch: { done: boolean };
+  finish_job: Execution;
+  due_jobs: { job: string; triggered_by: Execution["triggered_by"] }[];
+}
+
+export type RpcResult<N extends RpcName> = N extends keyof RpcResults ? RpcResults[N] : unknown;
+
+/** Calls one RPC; the arguments may be left out when the function needs none. */
+export type RpcCall = <N extends RpcName>(
+  name: N,
+  ...args: {} extends RpcArgs<N> ? [args?: RpcArgs<N>] : [args: RpcArgs<N>]
+) => Promise<RpcResult<N>>;
+
+/** Arguments once their names are checked: what the adapters put on the wire. */
+export type UntypedArgs = Record<string, unknown>;
 
 /** The database roles a caller may act as; anything else never reaches `set role`. */
 export const CALLER_ROLES = ["anon", "authenticated", "service_role"] as const;
@@ -37,11 +73,9 @@ export interface Caller {
   token?: string;
 }
 
-export type RpcArgs = Record<string, unknown>;
-
 export interface Db {
   /** Calls public.<name>(p_… => …) as `caller` in one transaction; rejects with a DomainError. */
-  rpc<T = unknown>(name: RpcName, args: RpcArgs, caller: Caller): Promise<T>;
+  rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller): Promise<RpcResult<N>>;
   close?(): Promise<void>;
 }
 
@@ -57,14 +91,23 @@ export function assertCallerRole(role: string): asserts role is CallerRole {
 }
 
 /** The named arguments to send: validated names, undefined dropped so SQL defaults apply. */
-export function rpcArguments(args: RpcArgs): [string, unknown][] {
+export function rpcArguments(args: UntypedArgs): [string, unknown][] {
   return Object.entries(args).filter(([name, value]) => {
     if (!ARG_NAME.test(name)) throw new Error(`rpc argument ${JSON.stringify(name)} is not a p_ name`);
     return value !== undefined;
   });
 }
 
+/** `input` with each key `k` named `p_k`, or `p_<renames[k]>`. */
+export type ArgsFrom<I, R extends Record<string, string>> = {
+  [K in keyof I & string as `p_${K extends keyof R ? R[K] : K}`]: I[K];
+};
+
 /** Input fields as the RPC's named arguments (`quantity` → `p_quantity`); `renames` maps the few that differ. */
-export function argsFrom(input: object, renames: Record<string, string> = {}): RpcArgs {
-  return Object.fromEntries(Object.entries(input).map(([key, value]) => [`p_${renames[key] ?? key}`, value]));
+export function argsFrom<I extends object, const R extends Record<string, string> = {}>(
+  input: I,
+  renames?: R,
+): ArgsFrom<I, R> {
+  const names: Record<string, string> = renames ?? {};
+  return Object.fromEntries(Object.entries(input).map(([key, value]) => [`p_${names[key] ?? key}`, value])) as ArgsFrom<I, R>;
 }

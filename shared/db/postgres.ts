@@ -4,7 +4,7 @@
 
 import postgres from "postgres";
 import { fromDatabaseError } from "../errors.ts";
-import type { Caller, Db, RpcArgs, RpcName } from "./port.ts";
+import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "./port.ts";
 import { callerStatement, type Limits, rpcStatement } from "./sql.ts";
 
 export interface PostgresDbOptions extends Limits {
@@ -20,15 +20,15 @@ export function postgresDb(url: string, options: PostgresDbOptions): Db & { sql:
   });
   return {
     sql,
-    async rpc<T>(name: RpcName, args: RpcArgs, caller: Caller): Promise<T> {
+    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller): Promise<RpcResult<N>> {
       const call = rpcStatement(name, args);
       const as = callerStatement(caller, options);
       try {
         return await sql.begin(async (tx) => {
           await tx.unsafe(as.text, as.values as postgres.ParameterOrJSON<never>[]);
           const [row] = await tx.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[]);
-          return row.result as T;
-        }) as T;
+          return row.result as RpcResult<N>;
+        }) as RpcResult<N>;
       } catch (err) {
         throw fromDatabaseError(err);
       }

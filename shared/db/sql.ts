@@ -2,7 +2,7 @@
 // per request, written out. Role and claims are transaction-local, so a pooled
 // connection never carries one caller's identity into the next transaction.
 
-import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type RpcArgs } from "./port.ts";
+import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type UntypedArgs } from "./port.ts";
 
 export interface Statement {
   text: string;
@@ -34,7 +34,7 @@ export function callerStatement(caller: Caller, limits: Limits): Statement {
  * so PostgreSQL infers each one's type from the function's signature (named
  * arguments make the match unambiguous); objects are sent as JSON text.
  */
-export function rpcStatement(name: string, args: RpcArgs): Statement {
+export function rpcStatement(name: string, args: UntypedArgs): Statement {
   assertRpcName(name);
   const entries = rpcArguments(args);
   const list = entries.map(([arg], i) => `${arg} => $${i + 1}`).join(", ");

@@ -5,7 +5,8 @@
 
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { DomainError, fromDatabaseError } from "../errors.ts";
-import { assertCallerRole, assertRpcName, type Caller, type Db, rpcArguments, type RpcArgs, type RpcName } from "./port.ts";
+import type { Database } from "../database.types.ts";
+import { assertCallerRole, assertRpcName, type Caller, type Db, rpcArguments, type RpcArgs, type RpcName, type RpcResult } from "./port.ts";
 
 export interface SupabaseDbOptions {
   url: string;
@@ -49,22 +50,22 @@ class NoRealtime {
 
 export function supabaseDb(options: SupabaseDbOptions): Db {
   const url = options.url;
-  const client = (apikey: string, bearer: string): SupabaseClient =>
-    createClient(url, apikey, {
+  const client = (apikey: string, bearer: string): SupabaseClient<Database> =>
+    createClient<Database>(url, apikey, {
       accessToken: () => Promise.resolve(bearer),
       global: options.fetch ? { fetch: options.fetch } : {},
       db: { schema: "public" },
       realtime: { transport: NoRealtime as never },
     });
   // Key-only callers always send the same headers, so their clients are reused.
-  const byKey = new Map<string, SupabaseClient>();
+  const byKey = new Map<string, SupabaseClient<Database>>();
   const keyClient = (key: string) => {
     let c = byKey.get(key);
     if (!c) byKey.set(key, c = client(key, key));
     return c;
   };
 
-  function clientFor(caller: Caller): SupabaseClient {
+  function clientFor(caller: Caller): SupabaseClient<Database> {
     assertCallerRole(caller.role);
     if (caller.token) return client(options.publishableKey, caller.token);
     if (caller.role === "service_role") {
@@ -75,12 +76,13 @@ export function supabaseDb(options: SupabaseDbOptions): Db {
   }
 
   return {
-    async rpc<T>(name: RpcName, args: RpcArgs, caller: Caller): Promise<T> {
+    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller): Promise<RpcResult<N>> {
       assertRpcName(name);
-      const body = Object.fromEntries(rpcArguments(args));
+      // Nulls are what the generated Args leave out (see RpcArgs); undefined ones are dropped.
+      const body = Object.fromEntries(rpcArguments(args)) as Database["public"]["Functions"][N]["Args"];
       const { data, error, status } = await clientFor(caller).rpc(name, body);
       if (error) throw fromPostgrestError(error, status);
-      return data as T;
+      return data as RpcResult<N>;
     },
   };
 }

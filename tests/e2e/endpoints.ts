@@ -3,12 +3,15 @@
 // embedded database and on real PostgreSQL, so both adapters answer alike.
 
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Result, sambatanClient } from "../../shared/client.ts";
+import { ENDPOINTS, PROMETHEUS_CONTENT_TYPE } from "../../shared/endpoints.ts";
 import * as schema from "../../shared/schemas.ts";
 import { expiredToken, hs256Token, newSigningKey, tamperedToken, unsignedToken } from "./credentials.ts";
 import { signJwt } from "../../dev/stack/keys.ts";
-import { type Answer, errorOf, inDays, inSeconds, invoke, SEED_PRODUCTS, sleep, type Stack } from "./stack.ts";
+import { type Answer, errorOf, inDays, inSeconds, invoke, SEED_PRODUCTS, sleep, type Stack, structuredLogs } from "./stack.ts";
 
 /** The slugs this suite exercises; the drift guard compares them with functions/. */
 export const COVERED_SLUGS = [
@@ -27,10 +30,21 @@ export const COVERED_SLUGS = [
   "scheduler-history",
   "scheduler-control",
   "health",
+  "openapi",
+  "metrics",
 ];
 
 const MANAGE = ["sambatan.manage"];
 const address = "Jl. Melati No. 15\nJakarta Selatan";
+
+/** The data of a typed-client call that must succeed (its error shown when it did not). */
+function ok<T>(result: Result<T>): T {
+  expect(result.error, JSON.stringify(result.error)).toBeNull();
+  return result.data as T;
+}
+
+/** A line of the Prometheus text format: a comment, or a sample with optional labels. */
+const PROMETHEUS_LINE = /^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*")*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|[+-]Inf))$/;
 
 export function endpointSuite(start: () => Promise<Stack>) {
   let stack: Stack;
@@ -71,42 +85,39 @@ export function endpointSuite(start: () => Promise<Stack>) {
     expect(failures).toEqual([]);
   });
 
-  test("quick start: enable a product, 10-slot campaign, joins of 3 + 7 lock it, the lifecycle fulfils it", async () => {
-    const toggled = await invoke(manager, "product-sambatan-toggle", {
-      body: { product_id: SEED_PRODUCTS.rimbaEmbun, enabled: true, total_slots: 10, deadline: inDays(3) },
-    });
-    expect(toggled.status).toBe(200);
-    expect(schema.product.parse(toggled.body)).toMatchObject({ sambatan_enabled: true, sambatan_total_slots: 10 });
+  test("quick start through the typed client: enable a product, 10-slot campaign, joins of 3 + 7 lock it, the lifecycle fulfils it", async () => {
+    const managing = sambatanClient(manager);
+    const product = ok(await managing.productSambatanToggle({ product_id: SEED_PRODUCTS.rimbaEmbun, enabled: true, total_slots: 10, deadline: inDays(3) }));
+    expect(schema.product.parse(product)).toMatchObject({ sambatan_enabled: true, sambatan_total_slots: 10 });
 
-    const campaign = await createCampaign({ product_id: SEED_PRODUCTS.rimbaEmbun, title: "Batch Oktober", price_per_slot: 210000 });
+    const campaign = ok(await managing.campaignsCreate({
+      product_id: SEED_PRODUCTS.rimbaEmbun, title: "Batch Oktober", total_slots: 10, price_per_slot: 210000, deadline: inDays(3),
+    }));
     expect(schema.campaign.parse(campaign)).toMatchObject({ status: "active", total_slots: 10, filled_slots: 0 });
 
     const [one, two] = [await buyer(), await buyer()];
-    const p1 = await join(one.client, campaign.id, 3);
-    const p2 = await join(two.client, campaign.id, 7);
-    expect([p1.status, p2.status]).toEqual([201, 201]);
-    expect(schema.participation.parse(p1.body)).toMatchObject({ quantity: 3, amount: 630000, status: "pending_payment", user_id: one.sub });
+    const p1 = ok(await sambatanClient(one.client).campaignJoin({ campaign_id: campaign.id, quantity: 3, shipping_address: address }));
+    ok(await sambatanClient(two.client).campaignJoin({ campaign_id: campaign.id, quantity: 7, shipping_address: address }));
+    expect(schema.participation.parse(p1)).toMatchObject({ quantity: 3, amount: 630000, status: "pending_payment", user_id: one.sub });
 
-    const locked = schema.campaignWithProgress.parse(await get(campaign.id));
+    const anyone = sambatanClient(publicClient);
+    const locked = schema.campaignWithProgress.parse(ok(await anyone.campaignGet({ id: campaign.id })));
     expect(locked).toMatchObject({ status: "locked", filled_slots: 10, available_slots: 0, progress_percent: 100 });
     expect(locked.locked_at).not.toBeNull();
     expect(locked.progress).toEqual({ total_slots: 10, filled_slots: 10, available_slots: 0, percent: 100, participant_count: 2, total_contribution: 2_100_000 });
 
-    const run = await lifecycle();
-    expect(run.status).toBe(200);
-    expect(run.body.fulfilled).toBeGreaterThanOrEqual(1);
-    expect(run.body.confirmed).toBeGreaterThanOrEqual(2);
+    const run = ok(await sambatanClient(operator).schedulerTrigger());
+    expect(run.execution.result?.fulfilled).toBeGreaterThanOrEqual(1);
+    expect(run.execution.result?.confirmed).toBeGreaterThanOrEqual(2);
 
-    const fulfilled = await get(campaign.id);
+    const fulfilled = ok(await anyone.campaignGet({ id: campaign.id }));
     expect(fulfilled.status).toBe("fulfilled");
     expect(fulfilled.fulfilled_at).not.toBeNull();
-    const mine = await invoke(one.client, "my-participations", { method: "GET" });
-    expect(mine.body.items.map((p: schema.Participation) => [p.id, p.status])).toEqual([[p1.body.id, "confirmed"]]);
+    const mine = ok(await sambatanClient(one.client).myParticipations());
+    expect(mine.items.map((p) => [p.id, p.status])).toEqual([[p1.id, "confirmed"]]);
 
-    const audit = await invoke(manager, "campaign-audit", { method: "GET", query: { campaign_id: campaign.id } });
-    expect(audit.status).toBe(200);
-    const events = schema.page(schema.event).parse(audit.body).items.map((e) => e.event).sort();
-    expect(events).toEqual(["confirmed", "confirmed", "created", "fulfilled", "joined", "joined", "locked"]);
+    const audit = ok(await managing.campaignAudit({ campaign_id: campaign.id }));
+    expect(audit.items.map((e) => e.event).sort()).toEqual(["confirmed", "confirmed", "created", "fulfilled", "joined", "joined", "locked"]);
   });
 
   describe("campaigns-create", () => {
@@ -532,6 +543,50 @@ export function endpointSuite(start: () => Promise<Stack>) {
     });
   });
 
+  describe("openapi and metrics", () => {
+    test("openapi: anyone gets the OpenAPI 3.1 document, as committed but naming this stack as its server", async () => {
+      const res = await fetch(stack.fn("openapi"));
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      const doc = await res.json();
+      expect(doc).toMatchObject({ openapi: "3.1.0", servers: [{ url: `${stack.url}/functions/v1` }] });
+      expect(Object.keys(doc.paths)).toEqual(Object.keys(ENDPOINTS).map((slug) => `/${slug}`));
+      const committed = JSON.parse(readFileSync(new URL("../../openapi.json", import.meta.url), "utf8"));
+      expect({ ...doc, servers: committed.servers }).toEqual(committed);
+      expect(ok(await sambatanClient(publicClient).openapi()).openapi).toBe("3.1.0");
+      expect((await fetch(stack.fn("openapi"), { method: "POST" })).status).toBe(405);
+    });
+
+    test("metrics: Prometheus text for a secret key and a scheduled_job.read user; a plain user 403, no credentials 401", async () => {
+      ok(await sambatanClient(operator).schedulerTrigger());
+      const reader = stack.client(await stack.token(randomUUID(), ["scheduled_job.read"]));
+      for (const [who, client] of [["secret key", service], ["scheduled_job.read", reader]] as const) {
+        const r = await invoke(client, "metrics", { method: "GET" });
+        expect(r.status, who).toBe(200);
+        expect(r.headers.get("content-type"), who).toBe(PROMETHEUS_CONTENT_TYPE);
+        const text: string = r.body;
+        expect(text.endsWith("\n"), who).toBe(true);
+        for (const line of text.trimEnd().split("\n")) expect(line, who).toMatch(PROMETHEUS_LINE);
+        expect(text).toContain("# TYPE sambatan_campaigns gauge");
+        expect(text).toContain("# TYPE sambatan_job_duration_seconds summary");
+        expect(text).toMatch(/^sambatan_job_executions_total\{job="sambatan\.lifecycle",status="succeeded"\} [1-9]\d*$/m);
+        expect(text).toMatch(/^sambatan_job_duration_seconds_count\{job="sambatan\.lifecycle"\} [1-9]\d*$/m);
+        expect(text).toMatch(/^sambatan_job_duration_seconds_sum\{job="sambatan\.lifecycle"\} [0-9.]+$/m);
+        // The campaign gauge agrees with the dashboard, both being read from the same rows.
+        const total = [...text.matchAll(/^sambatan_campaigns\{status="\w+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+        const summary = await invoke(manager, "dashboard-summary", { method: "GET" });
+        expect(total).toBe(summary.body.campaigns.total);
+      }
+      expect(errorOf(await invoke((await buyer()).client, "metrics", { method: "GET" }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+      // sambatan.manage does not imply scheduled_job.read.
+      expect(errorOf(await invoke(manager, "metrics", { method: "GET" }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+      expect(errorOf(await invoke(publicClient, "metrics", { method: "GET" }))).toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
+      const bare = await fetch(stack.fn("metrics"));
+      expect(bare.status).toBe(401);
+      expect((await bare.json()).error.code).toBe("UNAUTHENTICATED");
+    });
+  });
+
   test("CORS: every function answers a preflight with the allowed and exposed headers", async () => {
     for (const slug of COVERED_SLUGS) {
       const res = await fetch(stack.fn(slug), {
@@ -547,7 +602,7 @@ export function endpointSuite(start: () => Promise<Stack>) {
     expect(answer.headers.get("access-control-expose-headers")).toContain("retry-after");
   });
 
-  test("every request is logged once as JSON without tokens or keys", async () => {
+  test("every request and every job run is logged once as JSON, without keys, tokens or addresses", async () => {
     const jwt = await stack.token(randomUUID());
     await invoke(stack.client(jwt), "my-participations", { method: "GET" });
     await sleep(100);
@@ -557,7 +612,31 @@ export function endpointSuite(start: () => Promise<Stack>) {
     expect(joined).not.toContain(jwt.split(".")[2]);
     expect(joined.split(stack.secretKey).length).toBeLessThanOrEqual(2); // only in the banner
     expect(joined).not.toContain("Jl. Melati");
+    expect(joined).not.toContain("Jakarta Selatan");
     expect(logs.at(-1)).toMatchObject({ function: "my-participations", status: 200, auth: "user", user: expect.stringMatching(/^[0-9a-f]{16}$/) });
+
+    // The structured lines are what gets shipped: nothing in them may open anything.
+    const structured = structuredLogs(stack);
+    const shipped = structured.map((l) => JSON.stringify(l)).join("\n");
+    expect(shipped).not.toMatch(/eyJ[\w-]+\.[\w-]+/); // any JWT, or its header
+    expect(shipped).not.toMatch(/sb_(secret|publishable)_/);
+    expect(shipped).not.toContain(stack.secretKey);
+    expect(shipped).not.toContain(stack.publishableKey);
+    expect(shipped).not.toMatch(/Jl\.|Jakarta|Bearer/i);
+
+    const jobs = structured.filter((l) => l.msg === "job");
+    expect(jobs.length).toBeGreaterThan(0);
+    const triggers = new Set(logs.filter((l) => l.function === "scheduler-trigger" || l.function === "lifecycle").map((l) => l.request_id));
+    for (const line of jobs) {
+      expect(line).toEqual({
+        time: expect.any(String), level: expect.stringMatching(/^(info|warn|error)$/), msg: "job", request_id: expect.any(String),
+        job: expect.any(String), execution_id: expect.any(Number), status: expect.stringMatching(/^(succeeded|failed|running)$/),
+        attempt: expect.any(Number), triggered_by: expect.stringMatching(/^(cron|manual|retry)$/), duration_ms: expect.any(Number),
+        error: line.status === "succeeded" ? null : expect.any(String),
+      });
+      expect(triggers.has(line.request_id), "each job line names the request that ran it").toBe(true);
+    }
+    expect(jobs.some((l) => l.job === "sambatan.lifecycle" && l.triggered_by === "manual" && l.status === "succeeded")).toBe(true);
   });
 }
 

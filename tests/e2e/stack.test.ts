@@ -3,26 +3,17 @@
 
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { functionSlugs } from "../../dev/stack/functions.ts";
+import { ENDPOINTS } from "../../shared/endpoints.ts";
+import { configuredFunctions, fromSupabaseDir } from "../helpers/config-toml.ts";
 import { COVERED_SLUGS } from "./endpoints.ts";
 import { errorOf, inDays, invoke, SEED_PRODUCTS, type Stack, startStack } from "./stack.ts";
 
 const root = new URL("../../", import.meta.url);
-const configToml = readFileSync(new URL("supabase/config.toml", root), "utf8");
-
-/** [functions.<slug>] sections of config.toml with their settings. */
-function configuredFunctions(): Map<string, Record<string, string>> {
-  const out = new Map<string, Record<string, string>>();
-  for (const m of configToml.matchAll(/^\[functions\.([a-z0-9-]+)\]\n((?:(?!\[)[^\n]*\n?)*)/gm)) {
-    const settings = Object.fromEntries([...m[2].matchAll(/^(\w+)\s*=\s*(.+)$/gm)].map((s) => [s[1], s[2].trim()]));
-    out.set(m[1], settings);
-  }
-  return out;
-}
 
 describe("the local stack", () => {
   let stack: Stack;
@@ -31,20 +22,23 @@ describe("the local stack", () => {
   }, 180_000);
   afterAll(() => stack?.stop());
 
-  test("drift guard: functions/, config.toml, the stack and the e2e suite name the same functions", async () => {
+  test("drift guard: functions/, config.toml, the contracts, the stack and the e2e suite name the same functions", async () => {
     const folders = await functionSlugs();
     const configured = configuredFunctions();
     expect([...configured.keys()].sort()).toEqual(folders);
     for (const [slug, settings] of configured) {
-      expect(settings.verify_jwt, slug).toBe("false");
-      expect(settings.entrypoint, slug).toBe(`"../functions/${slug}/index.ts"`);
+      expect(settings.verify_jwt, slug).toBe(false);
+      expect(settings.entrypoint, slug).toBe(`../functions/${slug}/index.ts`);
       // Entrypoints are relative to supabase/, as the CLI resolves them.
-      expect(existsSync(new URL(JSON.parse(settings.entrypoint), new URL("supabase/", root))), slug).toBe(true);
+      expect(existsSync(fromSupabaseDir(settings.entrypoint!)), slug).toBe(true);
     }
+    expect(Object.keys(ENDPOINTS).sort()).toEqual(folders);
     expect([...COVERED_SLUGS].sort()).toEqual(folders);
     for (const slug of folders) {
+      // The stack serves each one, with the method its contract names.
       const res = await fetch(stack.fn(slug), { method: "OPTIONS" });
       expect(res.status, slug).toBe(204);
+      expect(res.headers.get("access-control-allow-methods"), slug).toBe(`${ENDPOINTS[slug as keyof typeof ENDPOINTS].method}, OPTIONS`);
     }
   });
 

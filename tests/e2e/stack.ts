@@ -74,7 +74,7 @@ export class Stack {
 
   /** Parsed JSON lines the functions logged. */
   requestLogs(): Record<string, any>[] {
-    return this.logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    return structuredLogs(this).filter((l) => l.msg === "request");
   }
 
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
@@ -86,6 +86,11 @@ export class Stack {
   get done(): Promise<number | null> {
     return this.exited;
   }
+}
+
+/** Every structured log line of `stack`: one per request and one per job execution. */
+export function structuredLogs(stack: { logs: string[] }): Record<string, any>[] {
+  return stack.logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
 }
 
 export async function freePort(): Promise<number> {

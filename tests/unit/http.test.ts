@@ -220,7 +220,7 @@ describe("the endpoint wrapper", () => {
 
   describe("errors and logs", () => {
     test("domain errors answer their status, code, details and localized message", async () => {
-      const ep = endpoint({ body: undefined, handler: async ({ rpc }) => ({ body: await rpc("get_campaign", {}) }) });
+      const ep = endpoint({ body: undefined, handler: async ({ rpc }) => ({ body: await rpc("get_campaign", { p_campaign_id: "x" }) }) });
       const headers = { apikey: PK, authorization: `Bearer ${await token()}` };
       const id = await call(ep, { headers });
       const en = await call(ep, { headers: { ...headers, "accept-language": "en-GB,en;q=0.9" } });
@@ -270,6 +270,27 @@ describe("the endpoint wrapper", () => {
       expect(ok.headers.get("x-request-id")).toBe("req-12345678");
       const bad = await endpoint().fetch(new Request(`${URL_}/p`, { method: "OPTIONS", headers: { "x-request-id": "x\"}{" } }));
       expect(bad.headers.get("x-request-id")).not.toBe("x\"}{");
+    });
+
+    test("a job run logs its own JSON line, tied to the request that ran it; SAMBATAN_LOG=off silences both", async () => {
+      const entry = { job: "sambatan.lifecycle", execution_id: 9, status: "succeeded", attempt: 1, triggered_by: "manual", duration_ms: 3, error: null };
+      const ep = endpoint({ auth: "none", body: undefined, handler: async ({ logJob }) => (logJob(entry), { body: {} }) });
+      const r = await call(ep, {});
+      expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["job", "request"]);
+      expect(JSON.parse(lines[0])).toMatchObject({ level: "info", ...entry, request_id: r.headers.get("x-request-id") });
+      lines = [];
+      const quiet = endpoint({ auth: "none", body: undefined, env: () => ({ ...env, SAMBATAN_LOG: "off" }), handler: async ({ logJob }) => (logJob(entry), { body: {} }) });
+      await call(quiet, {});
+      expect(lines).toEqual([]);
+    });
+
+    test("a reply with a content type is sent as that text, not as JSON", async () => {
+      const ep = endpoint({ auth: "none", body: undefined, handler: async () => ({ body: "m 1\n", contentType: "text/plain; version=0.0.4; charset=utf-8" }) });
+      const res = await ep.fetch(new Request(`${URL_}/probe`, { method: "POST" }));
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+      expect(res.headers.get("x-request-id")).toBeTruthy();
+      expect(await res.text()).toBe("m 1\n");
     });
 
     test("a broken configuration is INTERNAL and says why in the log", async () => {

@@ -48,7 +48,7 @@ const user = { role: "authenticated" as const, claims: { sub: "u1", role: "authe
 describe("the supabase-js adapter", () => {
   test("POSTs /rest/v1/rpc/<name> with the named arguments, the publishable key and the caller's token", async () => {
     answer = { status: 200, body: { participation: { id: "p1" }, replayed: false } };
-    const result = await db().rpc("join_campaign", { p_campaign_id: "c1", p_quantity: 2, p_note: null, p_idempotency_key: undefined }, user);
+    const result = await db().rpc("join_campaign", { p_campaign_id: "c1", p_quantity: 2, p_shipping_address: "A", p_note: null, p_idempotency_key: undefined }, user);
     expect(result).toEqual({ participation: { id: "p1" }, replayed: false });
     expect(recorded).toHaveLength(1);
     const [r] = recorded;
@@ -57,7 +57,7 @@ describe("the supabase-js adapter", () => {
     expect(r.headers.apikey).toBe(PK);
     expect(r.headers.authorization).toBe("Bearer eyJ.user.token");
     expect(r.headers["content-type"]).toContain("application/json");
-    expect(r.body).toEqual({ p_campaign_id: "c1", p_quantity: 2, p_note: null });
+    expect(r.body).toEqual({ p_campaign_id: "c1", p_quantity: 2, p_shipping_address: "A", p_note: null });
   });
 
   test("key-only callers send their key: publishable for anon, secret for the service role", async () => {

@@ -1,0 +1,268 @@
+// Every endpoint's contract in one table: method, who may call, what it takes, what
+// it answers and which error codes it can answer. Functions take theirs from here
+// (so what is served cannot drift from what is described), the OpenAPI document is
+// built from it, and the typed client has one method per entry.
+
+import type { z } from "zod";
+import { ERRORS, type ErrorCode } from "./errors.ts";
+import * as s from "./schemas.ts";
+
+export type Method = "GET" | "POST";
+
+export const PERMISSIONS = ["sambatan.manage", "scheduled_job.read", "scheduled_job.execute"] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/**
+ * Who may call (shared/auth.ts enforces it):
+ * - `none`: anybody (health).
+ * - `publishable_or_user`: the app's publishable key, a user, or a secret key (public reads).
+ * - `user`: a signed-in user; a secret key is refused with FORBIDDEN (buyer endpoints).
+ * - `user_or_secret`: a user or a secret key; the RPC decides what each may do.
+ * - `secret`: server to server only (the cron hook).
+ * - `{ permission }`: a user holding it in app_metadata, an admin, or a secret key.
+ */
+export type AuthRule =
+  | "none"
+  | "publishable_or_user"
+  | "user"
+  | "user_or_secret"
+  | "secret"
+  | { permission: Permission };
+
+export type Tag = "campaigns" | "participations" | "management" | "scheduler" | "operations";
+
+/** Headers an answer may carry beyond x-request-id, which every answer has. */
+export type ResponseHeader = "Idempotent-Replayed" | "Retry-After";
+
+/** One answer that is not an error body. */
+export interface Answer {
+  status: number;
+  description: string;
+  schema: z.ZodType;
+  /** JSON unless said otherwise. */
+  contentType?: string;
+  headers?: readonly ResponseHeader[];
+}
+
+export interface Contract {
+  /** The function's slug: its folder, its URL and its name in logs. */
+  name: string;
+  method: Method;
+  auth: AuthRule;
+  tag: Tag;
+  summary: string;
+  /** Body schema (POST); without one the body must be empty or `{}`. */
+  body?: z.ZodType;
+  /** Query schema; without one the query string must be empty. */
+  query?: z.ZodType;
+  /** Header schema, given the headers with lower-case names. */
+  headers?: z.ZodType;
+  response: Answer;
+  /** Other answers that are not errors (health's 503 "degraded"). */
+  alsoAnswers?: readonly Answer[];
+  /** Codes the handler or its RPCs may answer beyond those the wrapper adds (see `errorCodes`). */
+  errors: readonly ErrorCode[];
+}
+
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+// Every RPC may find the database busy (lock or statement timeout) or gone.
+const DATABASE = ["UNAVAILABLE"] as const;
+
+/** Names each entry after its key, so a slug is written once. */
+function catalog<const T extends Record<string, Omit<Contract, "name">>>(entries: T): { [K in keyof T & string]: T[K] & { name: K } } {
+  return Object.fromEntries(Object.entries(entries).map(([name, c]) => [name, { name, ...c }])) as never;
+}
+
+export const ENDPOINTS = catalog({
+  "campaigns-create": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "campaigns",
+    summary: "Open a campaign for a product with sambatan enabled",
+    body: s.createCampaignBody,
+    response: { status: 201, description: "The new campaign.", schema: s.campaign },
+    errors: [...DATABASE, "PRODUCT_NOT_FOUND", "PRODUCT_NOT_ENABLED"],
+  },
+  "campaigns-list": {
+    method: "GET",
+    auth: "publishable_or_user",
+    tag: "campaigns",
+    summary: "One page of campaigns, newest first, by status and product",
+    query: s.listCampaignsQuery,
+    response: { status: 200, description: "A page of campaigns.", schema: s.page(s.campaign) },
+    errors: [...DATABASE],
+  },
+  "campaign-get": {
+    method: "GET",
+    auth: "publishable_or_user",
+    tag: "campaigns",
+    summary: "One campaign with its progress",
+    query: s.getCampaignQuery,
+    response: { status: 200, description: "The campaign with its progress.", schema: s.campaignWithProgress },
+    errors: [...DATABASE, "CAMPAIGN_NOT_FOUND"],
+  },
+  "campaign-join": {
+    method: "POST",
+    auth: "user",
+    tag: "participations",
+    summary: "Join a campaign: the signed-in buyer claims slots",
+    body: s.joinCampaignBody,
+    headers: s.joinCampaignHeaders,
+    response: {
+      status: 201,
+      description: "The participation (the stored answer when the Idempotency-Key was seen before).",
+      schema: s.participation,
+      headers: ["Idempotent-Replayed"],
+    },
+    errors: [
+      ...DATABASE,
+      "CAMPAIGN_NOT_FOUND",
+      "CAMPAIGN_FULL",
+      "CAMPAIGN_CLOSED",
+      "ALREADY_JOINED",
+      "IDEMPOTENCY_IN_FLIGHT",
+      "DEADLINE_PASSED",
+      "SLOTS_INSUFFICIENT",
+      "IDEMPOTENCY_KEY_REUSED",
+      "RATE_LIMITED",
+    ],
+  },
+  "participation-cancel": {
+    method: "POST",
+    auth: "user_or_secret",
+    tag: "participations",
+    summary: "Cancel a pending participation (its buyer, a manager or a secret key)",
+    body: s.cancelParticipationBody,
+    response: { status: 200, description: "The cancelled participation.", schema: s.participation },
+    errors: [...DATABASE, "PARTICIPATION_NOT_FOUND", "CAMPAIGN_CLOSED", "PARTICIPATION_FINAL"],
+  },
+  "my-participations": {
+    method: "GET",
+    auth: "user",
+    tag: "participations",
+    summary: "One page of the signed-in buyer's own participations",
+    query: s.myParticipationsQuery,
+    response: { status: 200, description: "A page of participations.", schema: s.page(s.participation) },
+    errors: [...DATABASE],
+  },
+  "campaign-audit": {
+    method: "GET",
+    auth: { permission: "sambatan.manage" },
+    tag: "management",
+    summary: "One page of a campaign's audit events, newest first",
+    query: s.campaignAuditQuery,
+    response: { status: 200, description: "A page of events.", schema: s.page(s.event) },
+    errors: [...DATABASE, "CAMPAIGN_NOT_FOUND"],
+  },
+  "dashboard-summary": {
+    method: "GET",
+    auth: { permission: "sambatan.manage" },
+    tag: "management",
+    summary: "Counts per status, fill rate, deadlines within 24 h, amounts",
+    response: { status: 200, description: "The summary.", schema: s.dashboardSummary },
+    errors: [...DATABASE],
+  },
+  "product-sambatan-toggle": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "management",
+    summary: "Enable or disable group buying of a product and set its campaign defaults",
+    body: s.toggleProductBody,
+    response: { status: 200, description: "The product.", schema: s.product },
+    errors: [...DATABASE, "PRODUCT_NOT_FOUND"],
+  },
+  lifecycle: {
+    method: "POST",
+    auth: "secret",
+    tag: "scheduler",
+    summary: "The cron hook: runs every due job and answers the lifecycle run's summary",
+    body: s.lifecycleHookBody,
+    response: { status: 200, description: "The sambatan.lifecycle run (status skipped when it was not due).", schema: s.lifecycleSummary },
+    errors: [...DATABASE],
+  },
+  "scheduler-status": {
+    method: "GET",
+    auth: { permission: "scheduled_job.read" },
+    tag: "scheduler",
+    summary: "Every job's status, with sambatan.lifecycle's at top level",
+    query: s.schedulerStatusQuery,
+    response: { status: 200, description: "The jobs' status.", schema: s.schedulerStatus },
+    errors: [...DATABASE, "JOB_NOT_FOUND"],
+  },
+  "scheduler-trigger": {
+    method: "POST",
+    auth: { permission: "scheduled_job.execute" },
+    tag: "scheduler",
+    summary: "Run a job now (default sambatan.lifecycle); answers after the run",
+    body: s.schedulerTriggerBody,
+    response: { status: 200, description: "The finished execution.", schema: s.triggerResult },
+    errors: [...DATABASE, "JOB_NOT_FOUND", "JOB_ALREADY_RUNNING", "JOB_PAUSED"],
+  },
+  "scheduler-history": {
+    method: "GET",
+    auth: { permission: "scheduled_job.read" },
+    tag: "scheduler",
+    summary: "One page of executions, newest first, by job and status",
+    query: s.schedulerHistoryQuery,
+    response: { status: 200, description: "A page of executions.", schema: s.page(s.execution) },
+    errors: [...DATABASE, "JOB_NOT_FOUND"],
+  },
+  "scheduler-control": {
+    method: "POST",
+    auth: { permission: "scheduled_job.execute" },
+    tag: "scheduler",
+    summary: "Pause or resume a job",
+    body: s.schedulerControlBody,
+    response: { status: 200, description: "The job's status.", schema: s.jobStatus },
+    errors: [...DATABASE, "JOB_NOT_FOUND"],
+  },
+  health: {
+    method: "GET",
+    auth: "none",
+    tag: "operations",
+    summary: "Liveness of the function and its database",
+    response: { status: 200, description: "Up, database reachable.", schema: s.health },
+    // The handler answers the outage itself, in its own shape rather than an error body.
+    alsoAnswers: [{ status: 503, description: "Degraded: the database is unreachable.", schema: s.health, headers: ["Retry-After"] }],
+    errors: [],
+  },
+  openapi: {
+    method: "GET",
+    auth: "none",
+    tag: "operations",
+    summary: "This OpenAPI 3.1 document",
+    response: { status: 200, description: "The document.", schema: s.openApiDocument },
+    errors: [],
+  },
+  metrics: {
+    method: "GET",
+    auth: { permission: "scheduled_job.read" },
+    tag: "operations",
+    summary: "Prometheus metrics computed from durable data",
+    response: { status: 200, description: "Metrics in the text exposition format.", schema: s.prometheusText, contentType: PROMETHEUS_CONTENT_TYPE },
+    errors: [...DATABASE],
+  },
+});
+
+export type Endpoints = typeof ENDPOINTS;
+export type Slug = keyof Endpoints;
+
+/**
+ * Every code `contract` can answer: those its RPCs raise, plus what the wrapper
+ * answers for any endpoint of its method and auth rule. Ordered by status, then name.
+ */
+export function errorCodes(contract: Contract): ErrorCode[] {
+  const codes = new Set<ErrorCode>(["VALIDATION_FAILED", "METHOD_NOT_ALLOWED", "INTERNAL", ...contract.errors]);
+  if (contract.method === "POST") codes.add("PAYLOAD_TOO_LARGE").add("UNSUPPORTED_MEDIA_TYPE");
+  if (contract.auth !== "none") codes.add("UNAUTHENTICATED");
+  if (contract.auth === "user" || typeof contract.auth === "object") codes.add("FORBIDDEN");
+  return [...codes].sort((a, b) => ERRORS[a].status - ERRORS[b].status || a.localeCompare(b));
+}
+
+/** `campaign-join` → `campaignJoin`: the OpenAPI operationId and the typed client's method name. */
+export type OperationId<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<OperationId<Tail>>}` : S;
+
+export function operationId<S extends string>(slug: S): OperationId<S> {
+  return slug.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as OperationId<S>;
+}

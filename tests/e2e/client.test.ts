@@ -1,0 +1,107 @@
+// The typed client (shared/client.ts) against the local stack, as an app would use
+// it: every endpoint through it, each answer held to its contract's response schema
+// (the schema the OpenAPI document publishes), and failures as typed error objects.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Result, type SambatanClient, sambatanClient } from "../../shared/client.ts";
+import { ENDPOINTS, type Slug } from "../../shared/endpoints.ts";
+import { inDays, SEED_PRODUCTS, type Stack, startStack } from "./stack.ts";
+
+let stack: Stack;
+let anyone: SambatanClient;
+let manager: SambatanClient;
+let operator: SambatanClient;
+let server: SambatanClient;
+const buyer = async () => sambatanClient(stack.client(await stack.token(randomUUID())));
+
+beforeAll(async () => {
+  stack = await startStack();
+  anyone = sambatanClient(stack.client());
+  manager = sambatanClient(stack.client(await stack.token(randomUUID(), ["sambatan.manage"])));
+  operator = sambatanClient(stack.client(await stack.token(randomUUID(), ["scheduled_job.read", "scheduled_job.execute"])));
+  server = sambatanClient(stack.client(undefined, stack.secretKey));
+}, 180_000);
+afterAll(() => stack?.stop());
+
+const checked = new Set<Slug>();
+
+/** The data of a call that must succeed, parsed by the endpoint's response schema (strict objects: no field more or less). */
+function answer<T>(slug: Slug, result: Result<T>): T {
+  expect(result.error, `${slug}: ${JSON.stringify(result.error)}`).toBeNull();
+  const parsed = ENDPOINTS[slug].response.schema.safeParse(result.data);
+  expect(parsed.error?.issues ?? [], slug).toEqual([]);
+  expect(result.response?.status, slug).toBe(ENDPOINTS[slug].response.status);
+  checked.add(slug);
+  return result.data as T;
+}
+
+describe("the typed client on the local stack", () => {
+  test("every endpoint answers what its contract (and so the OpenAPI document) says", async () => {
+    const [a, b] = [await buyer(), await buyer()];
+    answer("product-sambatan-toggle", await manager.productSambatanToggle({ product_id: SEED_PRODUCTS.tehKayuAro, enabled: true }));
+    const campaign = answer("campaigns-create", await manager.campaignsCreate({
+      product_id: SEED_PRODUCTS.tehKayuAro, title: "Lewat klien", total_slots: 5, price_per_slot: 15000, deadline: inDays(2),
+    }));
+    answer("campaigns-list", await anyone.campaignsList({ product_id: SEED_PRODUCTS.tehKayuAro, limit: 10 }));
+    answer("campaign-get", await anyone.campaignGet({ id: campaign.id }));
+    const joined = answer("campaign-join", await a.campaignJoin(
+      { campaign_id: campaign.id, quantity: 2, shipping_address: "Jl. Kenari 3", note: null },
+      { headers: { "idempotency-key": randomUUID() } },
+    ));
+    const other = answer("campaign-join", await b.campaignJoin({ campaign_id: campaign.id, quantity: 1, shipping_address: "Jl. Kenari 4" }));
+    answer("participation-cancel", await b.participationCancel({ participation_id: other.id, reason: "Salah pilih" }));
+    expect(answer("my-participations", await a.myParticipations({ status: "pending_payment" })).items.map((p) => p.id)).toEqual([joined.id]);
+    answer("campaign-audit", await manager.campaignAudit({ campaign_id: campaign.id, limit: 5 }));
+    answer("dashboard-summary", await manager.dashboardSummary());
+    answer("lifecycle", await server.lifecycle({ source: "client-test" }));
+    answer("scheduler-trigger", await operator.schedulerTrigger({ job: "sambatan.lifecycle" }));
+    answer("scheduler-status", await operator.schedulerStatus());
+    answer("scheduler-status", await operator.schedulerStatus({ job: "jobs.cleanup" }));
+    answer("scheduler-history", await operator.schedulerHistory({ job: "sambatan.lifecycle", limit: 3 }));
+    answer("scheduler-control", await operator.schedulerControl({ job: "sambatan.lifecycle", action: "resume" }));
+    answer("health", await anyone.health());
+    expect(answer("openapi", await anyone.openapi()).openapi).toBe("3.1.0");
+    expect(answer("metrics", await operator.metrics())).toContain("# TYPE sambatan_campaigns gauge");
+    expect([...checked].sort()).toEqual(Object.keys(ENDPOINTS).sort());
+  });
+
+  test("failures come back as { code, status, message, details, requestId }, never thrown", async () => {
+    const missing = await anyone.campaignGet({ id: randomUUID() });
+    expect(missing.data).toBeNull();
+    expect(missing.error).toEqual({
+      code: "CAMPAIGN_NOT_FOUND", status: 404, message: expect.any(String), details: expect.any(Object), requestId: expect.any(String),
+    });
+    expect(missing.response?.headers.get("x-request-id")).toBe(missing.error?.requestId);
+
+    const campaign = (await manager.campaignsCreate({
+      product_id: SEED_PRODUCTS.kopiGayo, title: "Sisa dua", total_slots: 2, price_per_slot: 1000, deadline: inDays(1),
+    })).data!;
+    const over = await (await buyer()).campaignJoin({ campaign_id: campaign.id, quantity: 3, shipping_address: "Jl. Kenari 5" });
+    expect(over.error).toMatchObject({ code: "SLOTS_INSUFFICIENT", status: 422, details: { available_slots: 2 } });
+
+    const badLimit = await anyone.campaignsList({ limit: 500 });
+    expect(badLimit.error).toMatchObject({ code: "VALIDATION_FAILED", status: 400, details: { location: "query" } });
+    expect(badLimit.error?.details.issues).toEqual([expect.objectContaining({ field: "limit" })]);
+
+    expect((await anyone.myParticipations()).error).toMatchObject({ code: "UNAUTHENTICATED", status: 401 });
+    expect((await (await buyer()).metrics()).error).toMatchObject({ code: "FORBIDDEN", status: 403 });
+    expect((await operator.schedulerTrigger({ job: "no.such.job" })).error).toMatchObject({ code: "JOB_NOT_FOUND", status: 404 });
+
+    const english = await anyone.campaignGet({ id: randomUUID() }, { headers: { "accept-language": "en" } });
+    expect(english.error?.message).toBe("Campaign not found.");
+  });
+
+  test("an Idempotency-Key retry replays the first answer, marked in the response", async () => {
+    const campaign = (await manager.campaignsCreate({
+      product_id: SEED_PRODUCTS.kopiGayo, title: "Ulang", total_slots: 4, price_per_slot: 1000, deadline: inDays(1),
+    })).data!;
+    const b = await buyer();
+    const input = { campaign_id: campaign.id, quantity: 1, shipping_address: "Jl. Kenari 6" };
+    const headers = { "idempotency-key": `client-${randomUUID()}` };
+    const first = await b.campaignJoin(input, { headers });
+    const again = await b.campaignJoin(input, { headers });
+    expect(again.data).toEqual(first.data);
+    expect(first.response?.headers.get("idempotent-replayed")).toBeNull();
+    expect(again.response?.headers.get("idempotent-replayed")).toBe("true");
+  });
+});

@@ -1,0 +1,74 @@
+// Running a job from a function logs one JSON line per execution, whatever the outcome.
+import { describe, expect, test } from "vitest";
+import type { RpcCall } from "../../shared/db/port.ts";
+import { DomainError } from "../../shared/errors.ts";
+import { runDueJobs, runJob } from "../../shared/jobs.ts";
+import type { JobLog } from "../../shared/log.ts";
+import type { Execution } from "../../shared/schemas.ts";
+
+const execution = (over: Partial<Execution> = {}): Execution => ({
+  id: 7, job: "sambatan.lifecycle", status: "running", attempt: 1, triggered_by: "manual",
+  started_at: "2026-01-01T00:00:00.000Z", finished_at: null, duration_ms: null, message: null, error: null, result: null, ...over,
+});
+
+/** A fake database: answers per RPC name, recording the calls. */
+function fake(answers: Record<string, (args: any) => unknown>) {
+  const calls: [string, unknown][] = [];
+  const rpc = (async (name: string, args?: unknown) => {
+    calls.push([name, args]);
+    return answers[name](args);
+  }) as RpcCall;
+  const lines: Omit<JobLog, "request_id">[] = [];
+  return { runner: { rpc, logJob: (l: Omit<JobLog, "request_id">) => lines.push(l) }, calls, lines };
+}
+
+describe("runJob", () => {
+  test("runs batches until done and logs the finished execution once", async () => {
+    let batches = 0;
+    const db = fake({
+      start_job: () => execution(),
+      run_job_batch: () => ({ done: ++batches === 3 }),
+      finish_job: ({ p_error }) => execution({ status: p_error ? "failed" : "succeeded", duration_ms: 42, error: p_error }),
+    });
+    const done = await runJob(db.runner, "sambatan.lifecycle", "manual");
+    expect(done.status).toBe("succeeded");
+    expect(db.calls.map(([n]) => n)).toEqual(["start_job", "run_job_batch", "run_job_batch", "run_job_batch", "finish_job"]);
+    expect(db.lines).toEqual([{
+      job: "sambatan.lifecycle", execution_id: 7, attempt: 1, triggered_by: "manual", status: "succeeded", duration_ms: 42, error: null,
+    }]);
+  });
+
+  test("a failing batch finishes the execution as failed, with the code as its error, and logs it", async () => {
+    const db = fake({
+      start_job: () => execution({ attempt: 2, triggered_by: "retry" }),
+      run_job_batch: () => Promise.reject(new DomainError("UNAVAILABLE")),
+      finish_job: ({ p_error }) => execution({ status: "failed", attempt: 2, triggered_by: "retry", duration_ms: 5, error: p_error }),
+    });
+    await runJob(db.runner, "sambatan.lifecycle", "retry");
+    expect(db.calls.at(-1)).toEqual(["finish_job", { p_execution_id: 7, p_error: "UNAVAILABLE" }]);
+    expect(db.lines).toEqual([expect.objectContaining({ status: "failed", attempt: 2, triggered_by: "retry", error: "UNAVAILABLE" })]);
+  });
+
+  test("when finishing fails the log still says so, and the error propagates", async () => {
+    const db = fake({
+      start_job: () => execution(),
+      run_job_batch: () => ({ done: true }),
+      finish_job: () => Promise.reject(new Error("connection lost")),
+    });
+    await expect(runJob(db.runner, "sambatan.lifecycle", "manual")).rejects.toThrow("connection lost");
+    expect(db.lines).toEqual([expect.objectContaining({ status: "running", error: expect.stringContaining("connection lost") })]);
+    expect(db.lines[0].duration_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  test("runDueJobs logs each job it ran and leaves one another runner holds", async () => {
+    const db = fake({
+      due_jobs: () => [{ job: "a.job", triggered_by: "cron" }, { job: "b.job", triggered_by: "cron" }],
+      start_job: ({ p_job }) => p_job === "a.job" ? Promise.reject(new DomainError("JOB_ALREADY_RUNNING")) : execution({ job: p_job, triggered_by: "cron" }),
+      run_job_batch: () => ({ done: true }),
+      finish_job: () => execution({ job: "b.job", status: "succeeded", triggered_by: "cron", duration_ms: 1 }),
+    });
+    const ran = await runDueJobs(db.runner);
+    expect(ran.map((e) => e.job)).toEqual(["b.job"]);
+    expect(db.lines.map((l) => [l.job, l.status, l.triggered_by])).toEqual([["b.job", "succeeded", "cron"]]);
+  });
+});
