@@ -155,7 +155,7 @@ export type Database = {
           "locked_at": string | null;
           "price_per_slot": number;
           "product_id": string;
-          "progress_percent": number;
+          "progress_percent": number | null;
           "status": Database["public"]["Enums"]["sambatan_status"];
           "title": string;
           "total_slots": number;
@@ -174,7 +174,7 @@ export type Database = {
           "locked_at"?: string | null;
           "price_per_slot": number;
           "product_id": string;
-          "progress_percent"?: number;
+          "progress_percent"?: never;
           "status"?: Database["public"]["Enums"]["sambatan_status"];
           "title": string;
           "total_slots": number;
@@ -192,7 +192,7 @@ export type Database = {
           "locked_at"?: string | null;
           "price_per_slot"?: number;
           "product_id"?: string;
-          "progress_percent"?: number;
+          "progress_percent"?: never;
           "status"?: Database["public"]["Enums"]["sambatan_status"];
           "title"?: string;
           "total_slots"?: number;

@@ -26,7 +26,8 @@ create table public.sambatan_campaigns (
   price_per_slot bigint not null check (price_per_slot between 1 and 1000000000000),
   deadline timestamptz not null,
   status public.sambatan_status not null default 'active',
-  progress_percent numeric(5, 2) not null default 0,
+  -- Derived, so it can never drift from the counters (and costs a join no trigger).
+  progress_percent numeric(5, 2) generated always as (round(filled_slots * 100.0 / total_slots, 2)) stored,
   created_by uuid,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),

@@ -105,7 +105,8 @@ begin
      set filled_slots = c.filled_slots + p_quantity,
          status = case when c.filled_slots + p_quantity = c.total_slots
                        then 'locked'::public.sambatan_status else c.status end,
-         locked_at = case when c.filled_slots + p_quantity = c.total_slots then v_now else c.locked_at end
+         locked_at = case when c.filled_slots + p_quantity = c.total_slots then v_now else c.locked_at end,
+         updated_at = v_now
    where c.id = p_campaign_id
      and c.status = 'active'
      and c.deadline > v_now
@@ -213,14 +214,15 @@ begin
   end if;
 
   update public.sambatan_participants p
-     set status = 'cancelled', cancelled_at = v_now, cancel_reason = p_reason
+     set status = 'cancelled', cancelled_at = v_now, cancel_reason = p_reason, updated_at = v_now
    where p.id = p_participation_id
   returning * into v_participant;
 
   update public.sambatan_campaigns c
      set filled_slots = c.filled_slots - v_participant.quantity,
          status = 'active',
-         locked_at = null
+         locked_at = null,
+         updated_at = v_now
    where c.id = v_campaign.id;
 
   perform private.audit(v_campaign.id, 'cancelled', jsonb_build_object(

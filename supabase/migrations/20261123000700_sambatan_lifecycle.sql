@@ -29,14 +29,16 @@ begin
     update public.sambatan_campaigns c
        set status = p_to,
            fulfilled_at = case when p_to = 'fulfilled' then v_now else c.fulfilled_at end,
-           expired_at = case when p_to = 'expired' then v_now else c.expired_at end
+           expired_at = case when p_to = 'expired' then v_now else c.expired_at end,
+           updated_at = v_now
       from picked b where c.id = b.id
     returning c.id
   ), settled as (
     update public.sambatan_participants p
        set status = v_settle,
            confirmed_at = case when v_settle = 'confirmed' then v_now else p.confirmed_at end,
-           refunded_at = case when v_settle = 'refunded' then v_now else p.refunded_at end
+           refunded_at = case when v_settle = 'refunded' then v_now else p.refunded_at end,
+           updated_at = v_now
       from done d where p.campaign_id = d.id and p.status = 'pending_payment'
     returning p.id, p.campaign_id, p.amount
   ), totals as (

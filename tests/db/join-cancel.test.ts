@@ -213,3 +213,32 @@ describe("cancel_participation", () => {
       .toBe("SB003");
   });
 });
+
+describe("row guards", () => {
+  test("progress_percent is derived from the counters and updated_at follows every change", async () => {
+    const c = await campaign(db, manager(), { slots: 8 });
+    db.clockOffset = "1 hour";
+    const b = buyer();
+    const { participation } = await join(db, b, c.id, 3);
+    const [row] = await db.sql("select progress_percent::float as p, updated_at > created_at as touched from public.sambatan_campaigns where id = $1", [c.id]);
+    expect(row).toEqual({ p: 37.5, touched: true });
+    db.clockOffset = "2 hours";
+    const cancelled = await db.rpc(b, "cancel_participation", { p_participation_id: participation.id });
+    expect(cancelled.updated_at > participation.updated_at).toBe(true);
+    expect((await failure(db.sql("update public.sambatan_campaigns set progress_percent = 1 where id = $1", [c.id]))).code)
+      .toBe("428C9");
+  });
+
+  test("a participation's amounts never change and final statuses stay final, even for the superuser", async () => {
+    const c = await campaign(db);
+    const { participation } = await join(db, buyer(), c.id, 2);
+    expect((await failure(db.sql("update public.sambatan_participants set amount = 1 where id = $1", [participation.id]))).code)
+      .toBe("SB003");
+    await db.sql("update public.sambatan_participants set status = 'cancelled' where id = $1", [participation.id]);
+    expect((await failure(db.sql("update public.sambatan_participants set status = 'pending_payment' where id = $1", [participation.id]))).code)
+      .toBe("SB024");
+    // The raw status change above bypassed the slot release; restore the ledger for later tests.
+    await db.sql("update public.sambatan_campaigns set filled_slots = filled_slots - 2 where id = $1", [c.id]);
+    expect(await violations(db)).toEqual([]);
+  });
+});
