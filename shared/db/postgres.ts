@@ -17,6 +17,10 @@ export function postgresDb(url: string, options: PostgresDbOptions): Db & { sql:
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: "sambatan-functions" },
+    // After an outage answer quickly: the default backoff grows to 20 s between
+    // reconnects, leaving requests waiting long after the database is back.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    connect_timeout: 5,
   });
   return {
     sql,
