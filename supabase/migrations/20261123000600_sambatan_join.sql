@@ -35,6 +35,7 @@ declare
   v_limit integer;
   v_recent integer;
   v_oldest timestamptz;
+  v_price bigint;
   v_campaign public.sambatan_campaigns;
   v_participant public.sambatan_participants;
   v_response jsonb;
@@ -101,6 +102,30 @@ begin
     perform private.fail('SB023', 'ALREADY_JOINED', jsonb_build_object('campaign_id', p_campaign_id));
   end if;
 
+  -- Everything that needs no lock happens before the claim: the price never changes,
+  -- so the participant row and the answer are built here, and the campaign row stays
+  -- locked only for the claim and the two inserts after it.
+  select c.price_per_slot into v_price from public.sambatan_campaigns c where c.id = p_campaign_id;
+  if not found then
+    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
+  end if;
+  v_participant.id := gen_random_uuid();
+  v_participant.campaign_id := p_campaign_id;
+  v_participant.user_id := v_user;
+  v_participant.quantity := p_quantity;
+  v_participant.amount := p_quantity * v_price;
+  v_participant.shipping_address := btrim(p_shipping_address);
+  v_participant.note := p_note;
+  v_participant.status := 'pending_payment';
+  v_participant.idempotency_key := p_idempotency_key;
+  v_participant.created_at := v_now;
+  v_participant.updated_at := v_now;
+  v_response := private.participation_json(v_participant);
+  if p_idempotency_key is not null then
+    update private.idempotency_keys k set response = v_response
+     where k.user_id = v_user and k.key = p_idempotency_key;
+  end if;
+
   update public.sambatan_campaigns c
      set filled_slots = c.filled_slots + p_quantity,
          status = case when c.filled_slots + p_quantity = c.total_slots
@@ -115,9 +140,7 @@ begin
 
   if not found then
     select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
-    if not found then
-      perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
-    elsif v_campaign.status = 'locked' then
+    if v_campaign.status = 'locked' then
       perform private.fail('SB021', 'CAMPAIGN_FULL', jsonb_build_object('campaign_id', p_campaign_id));
     elsif v_campaign.status <> 'active' then
       perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
@@ -128,28 +151,15 @@ begin
       'available_slots', v_campaign.total_slots - v_campaign.filled_slots, 'requested', p_quantity));
   end if;
 
-  insert into public.sambatan_participants
-    (campaign_id, user_id, quantity, amount, shipping_address, note, idempotency_key, created_at, updated_at)
-  values
-    (p_campaign_id, v_user, p_quantity, p_quantity * v_campaign.price_per_slot, btrim(p_shipping_address),
-     p_note, p_idempotency_key, v_now, v_now)
-  returning * into v_participant;
-
+  insert into public.sambatan_participants select (v_participant).*;
   insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor, actor_role, metadata, created_at)
-  values (p_campaign_id, v_participant.id, 'joined', v_user, 'authenticated',
-          jsonb_build_object('quantity', p_quantity, 'amount', v_participant.amount,
-                             'filled_slots', v_campaign.filled_slots), v_now);
-  if v_campaign.status = 'locked' then
-    insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor, actor_role, metadata, created_at)
-    values (p_campaign_id, v_participant.id, 'locked', v_user, 'authenticated',
-            jsonb_build_object('filled_slots', v_campaign.filled_slots, 'total_slots', v_campaign.total_slots), v_now);
-  end if;
-
-  v_response := private.participation_json(v_participant);
-  if p_idempotency_key is not null then
-    update private.idempotency_keys k set response = v_response
-     where k.user_id = v_user and k.key = p_idempotency_key;
-  end if;
+  select p_campaign_id, v_participant.id, e.event, v_user, 'authenticated', e.metadata, v_now
+    from (values
+      ('joined', jsonb_build_object('quantity', p_quantity, 'amount', v_participant.amount,
+                                    'filled_slots', v_campaign.filled_slots)),
+      ('locked', jsonb_build_object('filled_slots', v_campaign.filled_slots, 'total_slots', v_campaign.total_slots))
+    ) e(event, metadata)
+   where e.event = 'joined' or v_campaign.status = 'locked';
   return jsonb_build_object('participation', v_response, 'replayed', false);
 end
 $$;
