@@ -142,13 +142,12 @@ ${table(['statement', 'calls per join', 'µs alone', 'µs contended'], p.stateme
   }
   const mx = (p.claimLastWaits ?? []).filter((w) => /MultiXact|BufferContent/.test(w.state)).reduce((a, w) => a + w.share, 0);
   lines.push(`
-**Statement order** (bench-only variants in bench/sql/variant.sql: the same checks, rows and
-answer as join_campaign, each on its own hot campaign, interleaved with join_campaign in
-the same minutes, ${p.clients} clients):
+**Statement order** (the bench-only variant in bench/sql/variant.sql: the same checks, rows and
+answer as join_campaign, on its own hot campaign, interleaved with join_campaign in the
+same minutes, ${p.clients} clients):
 
 ${table(['function', 'calls/s', 'vs join_campaign', 'oversell check'], [
-    ['public.join_campaign (claim, insert participant, build JSON, audit)', fmtNum(p.hotSameTime.tps), '1.00×', 'see above'],
-    ['join_prebuilt: participant row and JSON built before the claim; after it only the two inserts', fmtNum(p.prebuilt.tps), `**${fmtRatio(p.prebuiltVsJoin)}**`, p.variantChecks.prebuilt.ok ? 'clean' : 'FAILED'],
+    ['public.join_campaign (participant row and JSON built first; claim; then only the two inserts)', fmtNum(p.hotSameTime.tps), '1.00×', 'see above'],
     ['join_claim_last: participant inserted first, claim last', fmtNum(p.claimLast.tps), `**${fmtRatio(p.claimLastVsJoin)}**`, p.variantChecks.claimLast.ok ? 'clean' : 'FAILED'],
   ])}
 
@@ -200,15 +199,12 @@ ${Object.entries(p.explain).map(([name, plan]) => `${name}:\n\n\`\`\`\n${plan}\n
    set \`updated_at\` in the UPDATEs themselves, and keep the terminal-state guard as a trigger
    with \`when (old.status in ('fulfilled', 'expired', 'cancelled'))\`, so it fires only on the
    rows it rejects.`] : []),
-    `Shorten the locked section: keep the claim first but do the rest before it, as
-   \`join_prebuilt\` does (${fmtRatio(p.prebuiltVsJoin)} above): read \`price_per_slot\` unlocked (it never
-   changes), fill a \`public.sambatan_participants\` record with \`gen_random_uuid()\` and \`v_now\`,
-   build the answer from it, then claim, then insert the record and the audit rows (\`joined\`
-   and, when full, \`locked\` in one \`insert … select … from (values …) where …\`). Moving the
-   claim after the participant insert (\`join_claim_last\`, ${fmtRatio(p.claimLastVsJoin)}) shortens it further, but
-   the participant's foreign-key check then share-locks a row other joins are updating
-   (MultiXacts, ${pct(mx)} of its sampled time) and the buyer's advisory lock must be taken
-   always; it is worth it only if repeated runs keep it clearly ahead of \`join_prebuilt\`.`,
+    `Keep the claim first. join_campaign already does everything it can before the claim (price
+   read unlocked, participant record and answer built from it) and only the two inserts after it.
+   Moving the claim after the participant insert (\`join_claim_last\`, ${fmtRatio(p.claimLastVsJoin)}) would
+   shorten the locked section further, but the participant's foreign-key check then share-locks a
+   row other joins are updating (MultiXacts, ${pct(mx)} of its sampled time) and the buyer's
+   advisory lock must be taken always; it is worth it only if repeated runs keep it clearly ahead.`,
     `For flash sales past one row's rate, remove the single-row queue: spread a campaign's slots
    over N counter rows (\`sambatan_campaign_slots(campaign_id, shard, capacity, filled)\`)
    claimed with \`for update skip locked\`, \`filled_slots\` being their sum, and let only the
@@ -242,7 +238,7 @@ function handover(r) {
 }
 
 function orderVerdict(p, mx) {
-  const spread = Math.max(Math.abs((p.claimLastVsJoin ?? 1) - 1), Math.abs((p.prebuiltVsJoin ?? 1) - 1));
+  const spread = Math.abs((p.claimLastVsJoin ?? 1) - 1);
   if ((p.claimLastVsJoin ?? 1) < 0.95 && mx >= 0.03) {
     return `Claiming last shortens the locked section on paper, but the participant insert's
 foreign-key check then takes \`FOR KEY SHARE\` on the campaign row while another join holds it
@@ -250,7 +246,7 @@ for update, which PostgreSQL records with a MultiXact: ${pct(mx)} of the sampled
 backend time was in MultiXact / buffer-content waits.`;
   }
   if (spread < 0.1) {
-    return `The three are within ${pct(spread)} of each other, inside this machine's noise: the order of
+    return `The two are within ${pct(spread)} of each other, inside this machine's noise: the order of
 the statements inside the function is not what bounds the rate.`;
   }
   return `Claim-last waits in MultiXact / buffer-content: ${pct(mx)} of its sampled backend time.`;

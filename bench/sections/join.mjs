@@ -32,7 +32,6 @@ export const SCRIPTS = {
   spread: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nselect public.join_campaign(p_campaign_id => md5(:cpre || :client_id)::uuid, p_quantity => 1, p_shipping_address => 'Jl. Bench 1');\ncommit;\n`,
   // Profile only: the bench-only variants of join_campaign (bench/sql/variant.sql).
   claimLast: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nselect bench_variant.join_claim_last(p_campaign_id => :cid, p_quantity => 1, p_shipping_address => 'Jl. Bench 1');\ncommit;\n`,
-  prebuilt: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nselect bench_variant.join_prebuilt(p_campaign_id => :cid, p_quantity => 1, p_shipping_address => 'Jl. Bench 1');\ncommit;\n`,
   list: `begin;\nselect set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true);\nselect public.list_campaigns(p_limit => 20);\ncommit;\n`,
 };
 
@@ -127,7 +126,7 @@ async function sampleWaits(sql, until) {
   await sleep(500); // past connection set-up
   while (!stop) {
     const rows = await sql`
-      select state, wait_event_type, wait_event, query ~ 'join_campaign|join_claim_last|join_prebuilt' as after_join
+      select state, wait_event_type, wait_event, query ~ 'join_campaign|join_claim_last' as after_join
         from pg_stat_activity
        where datname = current_database() and usename = 'authenticator' and pid <> pg_backend_pid()`;
     let heldIdle = false;
@@ -173,17 +172,16 @@ export async function joinProfile(ctx, joinResult) {
   out.spread = brief(await pgbench(db, tmp, { name: 'spread', script: SCRIPTS.spread, clients, seconds, vars: { cpre, tag: tag() } }));
   progress(`  profile: joins spread over ${clients} campaigns: ${out.spread.tps.toFixed(0)}/s`);
 
-  // 2. The statement-order variants (bench/sql/variant.sql), interleaved with the real
+  // 2. The statement-order variant (bench/sql/variant.sql), interleaved with the real
   //    join in the same minutes; each on its own hot campaign. The claim-last runs are
   //    sampled too: their foreign-key check meets the hot row another join holds.
   const ids = {
     join: await hotCampaign(db.sql, productId, 'public', 'Bench profile'),
     claimLast: await hotCampaign(db.sql, productId, 'public', 'Bench claim last'),
-    prebuilt: await hotCampaign(db.sql, productId, 'public', 'Bench prebuilt'),
   };
-  const runs = { join: [], claimLast: [], prebuilt: [] };
+  const runs = { join: [], claimLast: [] };
   for (let i = 0; i < 2; i++) {
-    for (const kind of i === 0 ? ['join', 'claimLast', 'prebuilt'] : ['prebuilt', 'claimLast', 'join']) {
+    for (const kind of i === 0 ? ['join', 'claimLast'] : ['claimLast', 'join']) {
       const bench = pgbench(db, tmp, { name: kind, script: SCRIPTS[kind], clients, seconds, vars: { cid: ids[kind], tag: tag() } });
       if (kind === 'claimLast' && i === 1) out.claimLastWaits = (await sampleWaits(db.sql, bench)).states;
       runs[kind].push(await bench);
@@ -191,12 +189,10 @@ export async function joinProfile(ctx, joinResult) {
   }
   out.hotSameTime = brief(pool(runs.join));
   out.claimLast = brief(pool(runs.claimLast));
-  out.prebuilt = brief(pool(runs.prebuilt));
   out.claimLastVsJoin = ratio(out.claimLast.tps, out.hotSameTime.tps);
-  out.prebuiltVsJoin = ratio(out.prebuilt.tps, out.hotSameTime.tps);
-  out.variantChecks = { claimLast: await slotCheck(db.sql, ids.claimLast), prebuilt: await slotCheck(db.sql, ids.prebuilt) };
+  out.variantChecks = { claimLast: await slotCheck(db.sql, ids.claimLast) };
   const hcid = ids.join;
-  progress(`  profile: join ${out.hotSameTime.tps.toFixed(0)}/s, claim-last ${out.claimLast.tps.toFixed(0)}/s, prebuilt ${out.prebuilt.tps.toFixed(0)}/s`);
+  progress(`  profile: join ${out.hotSameTime.tps.toFixed(0)}/s, claim-last ${out.claimLast.tps.toFixed(0)}/s`);
 
   // 3. Per-statement cost inside join_campaign, alone (1 client) and under contention (8 clients),
   //    with the 8-client run's backends sampled for what they wait on.
