@@ -36,6 +36,15 @@ export function callerStatement(caller: Caller, limits: Limits): Statement {
  */
 export function rpcStatement(name: string, args: UntypedArgs): Statement {
   assertRpcName(name);
+  return callStatement(name, args);
+}
+
+/**
+ * The same call for any public function, not only the API's allow-list: operators'
+ * functions and tests use it. The name must still be a plain identifier.
+ */
+export function callStatement(name: string, args: UntypedArgs): Statement {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`${JSON.stringify(name)} is not a function name`);
   const entries = rpcArguments(args);
   const list = entries.map(([arg], i) => `${arg} => $${i + 1}`).join(", ");
   return {

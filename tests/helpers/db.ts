@@ -5,6 +5,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { randomUUID } from "node:crypto";
 import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
+import { callStatement } from "../../shared/db/sql.ts";
 import { invariantViolationsSql } from "./invariants.ts";
 
 export type Claims = Record<string, unknown> & { role: string };
@@ -51,19 +52,14 @@ export class TestDb {
 
   /** Calls public.<name>(p_x => …) as `claims`, in its own transaction. */
   rpc<T = any>(claims: Claims, name: string, args: Record<string, unknown> = {}): Promise<T> {
-    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad rpc name ${name}`);
-    const keys = Object.keys(args);
-    keys.forEach((k) => {
-      if (!/^p_[a-z0-9_]+$/.test(k)) throw new Error(`bad arg ${k}`);
-    });
-    const call = `select public.${name}(${keys.map((k, i) => `${k} => $${i + 1}`).join(", ")}) as result`;
+    const call = callStatement(name, args);
     return this.serial(() =>
       this.pg.transaction(async (tx) => {
         await tx.query(
           "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('sambatan.clock_offset', $3, true)",
           [claims.role, JSON.stringify(claims), this.clockOffset],
         );
-        const { rows } = await tx.query<{ result: T }>(call, keys.map((k) => args[k]));
+        const { rows } = await tx.query<{ result: T }>(call.text, call.values);
         return rows[0].result;
       })
     );

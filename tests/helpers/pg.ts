@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
+import { callStatement } from "../../shared/db/sql.ts";
 
 export { anon, buyer, type Claims, manager, service } from "./db.ts";
 import type { Claims } from "./db.ts";
@@ -55,15 +56,8 @@ export function asUser<T>(sql: Sql, claims: Claims, fn: (tx: Tx) => Promise<T>):
 
 /** Calls public.<name>(p_x => …) as `claims` in its own transaction and returns its jsonb result. */
 export function rpc<T = any>(sql: Sql, claims: Claims, name: string, args: Record<string, unknown> = {}): Promise<T> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad rpc name ${name}`);
-  const keys = Object.keys(args);
-  for (const k of keys) if (!/^p_[a-z0-9_]+$/.test(k)) throw new Error(`bad arg ${k}`);
-  const call = `select public.${name}(${keys.map((k, i) => `${k} => $${i + 1}`).join(", ")}) as result`;
-  const values = keys.map((k) => {
-    const v = args[k];
-    return v !== null && typeof v === "object" && !(v instanceof Date) ? JSON.stringify(v) : v;
-  });
-  return asUser(sql, claims, async (tx) => (await tx.unsafe(call, values as postgres.ParameterOrJSON<never>[]))[0].result as T);
+  const call = callStatement(name, args);
+  return asUser(sql, claims, async (tx) => (await tx.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[]))[0].result as T);
 }
 
 const TEMPLATE = "sambatan_template";
