@@ -182,13 +182,13 @@ ${Object.entries(p.explain).map(([name, plan]) => `${name}:\n\n\`\`\`\n${plan}\n
 `);
   const suggestions = [
     `Build the API's JSON inline, not through per-row helper functions.
-   \`private.participation_json\`, \`private.campaign_json\` and \`private.iso\` are SQL functions
+   \`sambatan_private.participation_json\`, \`sambatan_private.campaign_json\` and \`sambatan_private.iso\` are SQL functions
    called once per row and per timestamp; a SQL function with a SET clause is never inlined, and
    one that reads its whole-row argument many times is not inlined either, so every call runs
    an executor cycle of its own (dropping \`set search_path\` alone was tried and gains nothing).
    The participation JSON costs about ${fmtNum(p.statements?.find((x) => /jsonb_build_object\( \$2, p\.id/.test(x.query))?.usAlone ?? NaN)} µs of a join above${jsonInline(r)}.
    Keep one definition by moving each expression into a view the RPCs select from
-   (\`create view private.campaigns_api as select c.*, jsonb_build_object('id', c.id, …,
+   (\`create view sambatan_private.campaigns_api as select c.*, jsonb_build_object('id', c.id, …,
    'deadline', to_char(c.deadline at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), …) as api
    from public.sambatan_campaigns c\`): a view is expanded into the query, so the JSON is
    computed inline and only for the rows a page returns. In \`join_campaign\`, return the
@@ -355,7 +355,7 @@ function listPart(r) {
 
 \`public.list_campaigns(p_limit => 20)\` as \`anon\` in PostgREST's transaction shape, one client,
 two interleaved rounds of ${Math.max(1, Math.round(r.config.listSeconds / 2))} s per figure. The deep cursor is the one page 1,000
-hands out: the (created_at, id) of row 20,000 encoded with \`private.encode_cursor\` (a table
+hands out: the (created_at, id) of row 20,000 encoded with \`sambatan_private.encode_cursor\` (a table
 smaller than that gets its last full page). The floor is the same 20 rows read straight from
 the table as \`anon\` (RLS on) and aggregated to JSON, as a PostgREST table GET would.
 
@@ -364,8 +364,8 @@ ${table(['campaigns', 'page', 'RPC p50 / p99', 'floor p50 / p99', 'RPC / floor (
 - At ${fmtNum(big.campaigns)} campaigns the deep page's p50 is ${fmtRatio(big.deepVsFirstP50)} the first page's
   and ${fmtRatio(big.deepVsSmallestP50)} the deep page's at ${fmtNum(l.sizes[0].campaigns)}. One-client p99s over a few seconds are
   dominated by whatever else the machine runs in that second; the p50s are the steadier figure.
-- Most of the RPC's time over the floor is its JSON: \`private.campaign_json\` per row and
-  \`private.iso\` seven times per row, none of them inlined. The same page with the same JSON
+- Most of the RPC's time over the floor is its JSON: \`sambatan_private.campaign_json\` per row and
+  \`sambatan_private.iso\` seven times per row, none of them inlined. The same page with the same JSON
   built inline in the query takes ${fmtRatio(big.inlineVsRpcDeepP50)} the RPC's p50 (${fmtMs(big.inlineDeep.p50)} against ${fmtMs(big.deep.p50)}) at
   ${fmtNum(big.campaigns)} campaigns; see the profile's suggestion 1.`;
 }
@@ -402,7 +402,7 @@ baseline in the same run, not the absolute figures.
 - Load average (1, 5, 15 min) from other work on the machine: ${m.loadAverageAtStart.map((x) => x.toFixed(1)).join(', ')} at the start, ${m.loadAverageAtEnd.map((x) => x.toFixed(1)).join(', ')} at the end
 - ${pg ? pg.version : 'PostgreSQL: not used'}
 - Node ${m.node}${r.tools?.deno ? `, ${r.tools.deno}` : ''}${r.tools?.pgbench ? `, ${r.tools.pgbench}` : ''}
-${pg ? `- Cluster: ${pg.ownCluster ? 'a throwaway cluster started by the benchmark (dev/pg-cluster.mjs)' : 'a database on the cluster given with --url'}; ${Object.entries(pg.settings).map(([k, v]) => `${k} ${v}`).join(', ')}. fsync and synchronous_commit are off (throwaway data), so no figure waits on the disk; the join rate limit is off (\`private.settings\`), every join being a new buyer.` : ''}
+${pg ? `- Cluster: ${pg.ownCluster ? 'a throwaway cluster started by the benchmark (dev/pg-cluster.mjs)' : 'a database on the cluster given with --url'}; ${Object.entries(pg.settings).map(([k, v]) => `${k} ${v}`).join(', ')}. fsync and synchronous_commit are off (throwaway data), so no figure waits on the disk; the join rate limit is off (\`sambatan_private.settings\`), every join being a new buyer.` : ''}
 
 ## Commands
 

@@ -28,10 +28,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user uuid := private.require_user();
-  v_now timestamptz := private.clock();
+  v_user uuid := sambatan_private.require_user();
+  v_now timestamptz := sambatan_private.clock();
   v_hash text;
-  v_prior private.idempotency_keys;
+  v_prior sambatan_private.idempotency_keys;
   v_limit integer;
   v_recent integer;
   v_oldest timestamptz;
@@ -41,42 +41,42 @@ declare
   v_response jsonb;
 begin
   if p_campaign_id is null then
-    perform private.invalid('campaign_id', 'required');
+    perform sambatan_private.invalid('campaign_id', 'required');
   end if;
   if p_quantity is null or p_quantity not between 1 and 100000 then
-    perform private.invalid('quantity', 'range_1_100000');
+    perform sambatan_private.invalid('quantity', 'range_1_100000');
   end if;
   if p_shipping_address is null or char_length(btrim(p_shipping_address)) not between 1 and 500 then
-    perform private.invalid('shipping_address', 'length_1_500');
+    perform sambatan_private.invalid('shipping_address', 'length_1_500');
   end if;
   if char_length(p_note) > 500 then
-    perform private.invalid('note', 'max_500');
+    perform sambatan_private.invalid('note', 'max_500');
   end if;
 
   if p_idempotency_key is not null then
     if char_length(p_idempotency_key) not between 1 and 255 then
-      perform private.invalid('idempotency_key', 'length_1_255');
+      perform sambatan_private.invalid('idempotency_key', 'length_1_255');
     end if;
     v_hash := encode(sha256(convert_to(
       jsonb_build_array(p_campaign_id, p_quantity, p_shipping_address, p_note)::text, 'UTF8')), 'hex');
-    insert into private.idempotency_keys (user_id, key, request_hash, created_at)
+    insert into sambatan_private.idempotency_keys (user_id, key, request_hash, created_at)
     values (v_user, p_idempotency_key, v_hash, v_now)
     on conflict do nothing;
     if not found then
-      select * into v_prior from private.idempotency_keys k
+      select * into v_prior from sambatan_private.idempotency_keys k
        where k.user_id = v_user and k.key = p_idempotency_key;
       if v_prior.request_hash <> v_hash then
-        perform private.fail('SB041', 'IDEMPOTENCY_KEY_REUSED');
+        perform sambatan_private.fail('SB041', 'IDEMPOTENCY_KEY_REUSED');
       end if;
       if v_prior.response is null then
-        perform private.fail('SB025', 'IDEMPOTENCY_IN_FLIGHT');
+        perform sambatan_private.fail('SB025', 'IDEMPOTENCY_IN_FLIGHT');
       end if;
       return jsonb_build_object('participation', v_prior.response, 'replayed', true);
     end if;
   end if;
 
   perform pg_advisory_xact_lock(hashtextextended('sambatan.join:' || v_user::text, 0));
-  v_limit := private.setting_int('join_rate_limit_per_minute', 10);
+  v_limit := sambatan_private.setting_int('join_rate_limit_per_minute', 10);
   if v_limit > 0 then
     select count(*), min(r.created_at) into v_recent, v_oldest
       from (select p.created_at from public.sambatan_participants p
@@ -84,7 +84,7 @@ begin
              order by p.created_at desc, p.id desc
              limit v_limit) r;
     if v_recent >= v_limit then
-      perform private.fail('SB050', 'RATE_LIMITED', jsonb_build_object(
+      perform sambatan_private.fail('SB050', 'RATE_LIMITED', jsonb_build_object(
         'limit', v_limit,
         'retry_after_seconds', greatest(1, ceil(extract(epoch from v_oldest + interval '1 minute' - v_now)))::integer));
     end if;
@@ -93,13 +93,13 @@ begin
   if exists (select 1 from public.sambatan_participants p
               where p.campaign_id = p_campaign_id and p.user_id = v_user
                 and p.status in ('pending_payment', 'confirmed')) then
-    perform private.fail('SB023', 'ALREADY_JOINED', jsonb_build_object('campaign_id', p_campaign_id));
+    perform sambatan_private.fail('SB023', 'ALREADY_JOINED', jsonb_build_object('campaign_id', p_campaign_id));
   end if;
 
   -- price_per_slot never changes after creation, so an unlocked read is exact.
   select c.price_per_slot into v_price from public.sambatan_campaigns c where c.id = p_campaign_id;
   if not found then
-    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
+    perform sambatan_private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
   end if;
 
   insert into public.sambatan_participants
@@ -108,7 +108,7 @@ begin
     (p_campaign_id, v_user, p_quantity, p_quantity * v_price, btrim(p_shipping_address),
      p_note, p_idempotency_key, v_now, v_now)
   returning * into v_participant;
-  v_response := private.participation_json(v_participant);
+  v_response := sambatan_private.participation_json(v_participant);
 
   -- The claim, last: a failure here raises, which rolls the insert above back.
   update public.sambatan_campaigns c
@@ -126,13 +126,13 @@ begin
   if not found then
     select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
     if v_campaign.status = 'locked' then
-      perform private.fail('SB021', 'CAMPAIGN_FULL', jsonb_build_object('campaign_id', p_campaign_id));
+      perform sambatan_private.fail('SB021', 'CAMPAIGN_FULL', jsonb_build_object('campaign_id', p_campaign_id));
     elsif v_campaign.status <> 'active' then
-      perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
+      perform sambatan_private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
     elsif v_campaign.deadline <= v_now then
-      perform private.fail('SB030', 'DEADLINE_PASSED', jsonb_build_object('campaign_id', p_campaign_id, 'deadline', private.iso(v_campaign.deadline)));
+      perform sambatan_private.fail('SB030', 'DEADLINE_PASSED', jsonb_build_object('campaign_id', p_campaign_id, 'deadline', sambatan_private.iso(v_campaign.deadline)));
     end if;
-    perform private.fail('SB040', 'SLOTS_INSUFFICIENT', jsonb_build_object(
+    perform sambatan_private.fail('SB040', 'SLOTS_INSUFFICIENT', jsonb_build_object(
       'available_slots', v_campaign.total_slots - v_campaign.filled_slots, 'requested', p_quantity));
   end if;
 
@@ -146,7 +146,7 @@ begin
    where e.wanted;
 
   if p_idempotency_key is not null then
-    update private.idempotency_keys k set response = v_response
+    update sambatan_private.idempotency_keys k set response = v_response
      where k.user_id = v_user and k.key = p_idempotency_key;
   end if;
   return jsonb_build_object('participation', v_response, 'replayed', false);
