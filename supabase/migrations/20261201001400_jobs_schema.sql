@@ -14,6 +14,8 @@ create table sambatan_jobs.scheduled_jobs (
   name text primary key check (name ~ '^[a-z][a-z0-9_.-]*$' and char_length(name) <= 64),
   description text not null default '' check (char_length(description) <= 500),
   schedule text not null check (char_length(schedule) <= 100),
+  -- The IANA zone the schedule's fields are read in (pg_cron itself reads UTC).
+  time_zone text not null default 'UTC' check (char_length(time_zone) between 1 and 64),
   -- A function sambatan_private.<handler>(execution_id bigint, batch_size integer) returning
   -- jsonb {done: boolean, ...counts}; each call is one batch in its own transaction.
   handler text not null check (handler ~ '^[a-z_][a-z0-9_]*$'),

@@ -60,7 +60,7 @@ begin
          next_retry_at = null,
          retry_attempt = null,
          next_run_at = case when p_triggered_by = 'cron' or j.next_run_at is null
-                            then sambatan_jobs.cron_next(j.schedule, v_now) else j.next_run_at end,
+                            then sambatan_jobs.cron_next(j.schedule, v_now, j.time_zone) else j.next_run_at end,
          updated_at = v_now
    where j.name = p_job;
   return v_execution;

@@ -107,4 +107,3 @@ values
    '0 * * * *', 'job_deadline_reminders', 3, 120, 300, 1000, 60),
   ('jobs.cleanup', 'Delete job history, pg_cron run details and idempotency keys past their retention.',
    '30 3 * * *', 'job_cleanup', 3, 300, 600, 5000, 120);
-update sambatan_jobs.scheduled_jobs set next_run_at = sambatan_jobs.cron_next(schedule, now());

@@ -74,12 +74,15 @@ as $$
     'description', j.description,
     'enabled', j.enabled,
     'schedule', j.schedule,
-    'interval_minutes', sambatan_jobs.cron_interval_minutes(j.schedule, pg_catalog.clock_timestamp()),
+    'time_zone', j.time_zone,
+    'interval_minutes', sambatan_jobs.cron_interval_minutes(j.schedule, pg_catalog.clock_timestamp(), j.time_zone),
     'is_running', j.lease_execution_id is not null and j.lease_expires_at > pg_catalog.clock_timestamp(),
     'running_execution_id', case when j.lease_expires_at > pg_catalog.clock_timestamp() then j.lease_execution_id end,
     'next_run_time', case when j.enabled then sambatan_private.iso(
         case when j.next_run_at > pg_catalog.clock_timestamp() then j.next_run_at
-             else sambatan_jobs.cron_next(j.schedule, pg_catalog.clock_timestamp()) end) end,
+             else sambatan_jobs.cron_next(j.schedule, pg_catalog.clock_timestamp(), j.time_zone) end) end,
+    'next_runs', case when j.enabled then sambatan_jobs.next_runs(j.schedule, pg_catalog.clock_timestamp(), j.time_zone, 5)
+                      else '[]'::jsonb end,
     'next_retry_at', sambatan_private.iso(j.next_retry_at),
     'max_attempts', j.max_attempts,
     'backoff_seconds', j.backoff_seconds,
@@ -173,7 +176,7 @@ begin
   end if;
   update sambatan_jobs.scheduled_jobs j
      set enabled = (p_action = 'resume'),
-         next_run_at = case when p_action = 'resume' then sambatan_jobs.cron_next(j.schedule, pg_catalog.clock_timestamp()) else j.next_run_at end,
+         next_run_at = case when p_action = 'resume' then sambatan_jobs.cron_next(j.schedule, pg_catalog.clock_timestamp(), j.time_zone) else j.next_run_at end,
          next_retry_at = case when p_action = 'pause' then null else j.next_retry_at end,
          updated_at = pg_catalog.clock_timestamp()
    where j.name = p_job

@@ -65,3 +65,49 @@ test("cron_next agrees with croner on the schedules the jobs use and on edge cas
     expect(new Date(next).toISOString(), expr).toBe(new Cron(expr, { timezone: "UTC", mode: "5-part" }).nextRun(after)?.toISOString());
   }
 });
+
+const ZONES = ["Asia/Jakarta", "Asia/Makassar", "America/New_York", "Europe/Berlin", "Europe/London",
+  "Australia/Sydney", "Australia/Lord_Howe", "America/Santiago", "Pacific/Chatham", "UTC"];
+// Instants within a day of this period's daylight-saving changes, where the rules bite.
+const TRANSITIONS = ["2026-03-08T07:00:00Z", "2026-11-01T06:00:00Z", "2026-03-29T01:00:00Z", "2026-10-25T01:00:00Z",
+  "2026-04-04T15:00:00Z", "2026-10-03T16:00:00Z", "2026-04-05T03:00:00Z", "2026-09-06T04:00:00Z"].map((t) => Date.parse(t));
+const nearTransition = fc
+  .tuple(fc.constantFrom(...TRANSITIONS), fc.integer({ min: -26 * 60, max: 26 * 60 }))
+  .map(([t, minutes]) => new Date(t + minutes * 60_000 + 17_000));
+// Schedules that touch the small hours, where the clocks change.
+const smallHours = fc
+  .tuple(field(0, 59), fc.oneof(fc.constant("*"), field(0, 4), fc.integer({ min: 0, max: 3 }).map(String)), field(1, 31), field(1, 12), field(0, 7))
+  .map((fields) => fields.join(" "));
+
+test("in named time zones, daylight saving included, cron_next agrees with croner (600 cases)", async () => {
+  const cases = fc.sample(
+    fc.tuple(fc.oneof(expression, smallHours, fc.constantFrom("30 2 * * *", "0 1 * * *", "*/15 * * * *", "0 9 * * *", "45 1 * * 0")),
+      fc.constantFrom(...ZONES), fc.oneof(nearTransition, instant)),
+    { numRuns: 600, seed: 20261203 },
+  );
+  const rows = await db.sql<{ i: number; next: string | null }>(
+    `select c.i::int, sambatan_jobs.cron_next(c.expr, c.after, c.zone) as next
+       from unnest($1::text[], $2::timestamptz[], $3::text[]) with ordinality c(expr, after, zone, i)`,
+    [cases.map(([e]) => e), cases.map(([, , at]) => at.toISOString()), cases.map(([, z]) => z)],
+  );
+  const mismatches = rows.flatMap(({ i, next }) => {
+    const [expr, zone, after] = cases[i - 1];
+    const ours = next === null ? null : new Date(next).toISOString();
+    const theirs = new Cron(expr, { timezone: zone, mode: "5-part" }).nextRun(after)?.toISOString() ?? null;
+    return ours === theirs ? [] : [{ expr, zone, after: after.toISOString(), ours, theirs }];
+  });
+  expect(mismatches.slice(0, 10)).toEqual([]);
+});
+
+test("a shop's 09:00 reminder in Asia/Jakarta runs at 02:00 UTC; New York's 02:30 job meets the spring gap", async () => {
+  const next = async (expr: string, after: string, zone: string) =>
+    (await db.sql("select sambatan_private.iso(sambatan_jobs.cron_next($1, $2, $3)) as n", [expr, after, zone]))[0].n;
+  expect(await next("0 9 * * *", "2026-12-03T08:41:00Z", "Asia/Jakarta")).toBe("2026-12-04T02:00:00.000Z");
+  // 2026-03-08: 02:00 EST jumps to 03:00 EDT; a fixed 02:30 job runs at 03:00 EDT (07:00 UTC).
+  expect(await next("30 2 * * *", "2026-03-08T05:00:00Z", "America/New_York")).toBe("2026-03-08T07:00:00.000Z");
+  // 2026-11-01: 01:30 happens twice; a fixed job runs at the first (EDT, 05:30 UTC) only.
+  expect(await next("30 1 * * *", "2026-11-01T04:00:00Z", "America/New_York")).toBe("2026-11-01T05:30:00.000Z");
+  expect(await next("30 1 * * *", "2026-11-01T05:31:00Z", "America/New_York")).toBe("2026-11-02T06:30:00.000Z");
+  // An interval job runs through both passes of the repeated hour.
+  expect(await next("30 * * * *", "2026-11-01T05:31:00Z", "America/New_York")).toBe("2026-11-01T06:30:00.000Z");
+});

@@ -246,12 +246,31 @@ describe("the in-database runner skips only a job someone else holds or that is 
   });
 
   test("any other error while starting fails the dispatch (pg_cron records it) and leaves no execution behind", async () => {
-    await db.exec(`insert into sambatan_jobs.scheduled_jobs (name, schedule, handler) values ('test.bad-schedule', 'every minute', 'job_cleanup')`);
+    await db.exec(`insert into sambatan_jobs.scheduled_jobs (name, schedule, handler) values ('test.gone', '* * * * *', 'job_cleanup')`);
+    await db.sql(due, ["test.gone"]);
+    const [{ state }] = await db.sql("select sambatan_jobs.dispatch_step(null) as state");
+    expect(state.queue).toEqual([["test.gone", "cron"]]);
+    // Removed between being found due and being started: not one of the two skips.
+    await db.exec(`delete from sambatan_jobs.scheduled_jobs where name = 'test.gone'`);
     const before = await db.sql("select count(*)::int as n from sambatan_jobs.job_executions");
-    const err = await failure(dispatch());
-    expect(err.code).toBe("SB003");
+    const err = await failure(db.sql("select sambatan_jobs.dispatch_step($1::jsonb)", [JSON.stringify(state)]));
+    expect(err.code).toBe("SB013");
     expect(await db.sql("select count(*)::int as n from sambatan_jobs.job_executions")).toEqual(before);
-    await db.exec(`delete from sambatan_jobs.scheduled_jobs where name = 'test.bad-schedule'`);
+  });
+
+  test("a schedule or zone set by hand is checked and moves the next run", async () => {
+    const bad = failure(db.sql("update sambatan_jobs.scheduled_jobs set schedule = 'every minute' where name = 'jobs.cleanup'"));
+    expect((await bad).code).toBe("SB003");
+    expect((await failure(db.sql("update sambatan_jobs.scheduled_jobs set time_zone = 'Mars/Olympus' where name = 'jobs.cleanup'"))).code).toBe("SB003");
+    await db.sql("update sambatan_jobs.scheduled_jobs set schedule = '0 9 * * *', time_zone = 'Asia/Jakarta' where name = 'jobs.cleanup'");
+    const status = await db.rpc(reader, "sambatan_job_status", { p_job: "jobs.cleanup" });
+    const job = status.jobs[0];
+    expect(job).toMatchObject({ schedule: "0 9 * * *", time_zone: "Asia/Jakarta" });
+    // 09:00 in Jakarta (UTC+7, no DST) is 02:00 UTC, every day.
+    expect(job.next_runs).toHaveLength(5);
+    for (const run of job.next_runs) expect(run).toMatch(/T02:00:00\.000Z$/);
+    expect(job.next_run_time).toBe(job.next_runs[0]);
+    await db.sql("update sambatan_jobs.scheduled_jobs set schedule = '30 3 * * *', time_zone = 'UTC' where name = 'jobs.cleanup'");
   });
 
   test("a batch that throws fails its execution with the error, and the runner goes on", async () => {
@@ -265,4 +284,17 @@ describe("the in-database runner skips only a job someone else holds or that is 
       { job: "test.failing", status: "failed", error: "supplier API down" },
     ]);
   });
+});
+
+test("run-now (a manual trigger) never moves the schedule; a cron run moves it to the next slot", async () => {
+  const nextRun = async () =>
+    (await db.sql("select next_run_at from sambatan_jobs.scheduled_jobs where name = 'jobs.cleanup'"))[0].next_run_at;
+  await db.sql("update sambatan_jobs.scheduled_jobs set next_run_at = now() + interval '7 hours' where name = 'jobs.cleanup'");
+  const planned = await nextRun();
+  const run = await runJob(operator, "jobs.cleanup");
+  expect(run).toMatchObject({ status: "succeeded", triggered_by: "manual" });
+  expect(await nextRun()).toEqual(planned);
+  await runJob(service, "jobs.cleanup", "cron");
+  const [{ expected }] = await db.sql("select sambatan_jobs.cron_next(schedule, now(), time_zone) as expected from sambatan_jobs.scheduled_jobs where name = 'jobs.cleanup'");
+  expect(await nextRun()).toEqual(expected);
 });
