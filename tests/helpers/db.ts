@@ -5,7 +5,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { randomUUID } from "node:crypto";
 import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
-import { callStatement } from "../../shared/db/sql.ts";
+import { callStatement } from "../../dev/db/sql.ts";
 import { invariantViolationsSql } from "./invariants.ts";
 
 export type Claims = Record<string, unknown> & { role: string };

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
-import { callStatement } from "../../shared/db/sql.ts";
+import { callStatement } from "../../dev/db/sql.ts";
 
 export { anon, buyer, type Claims, manager, service } from "./db.ts";
 import type { Claims } from "./db.ts";

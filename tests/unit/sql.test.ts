@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { argsFrom, RPC_NAMES } from "../../shared/db/port.ts";
-import { callerStatement, rpcStatement } from "../../shared/db/sql.ts";
+import { callerStatement, rpcStatement } from "../../dev/db/sql.ts";
 
 const limits = { lockTimeoutMs: 3000, statementTimeoutMs: 8000 };
 

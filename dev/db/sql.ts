@@ -2,7 +2,7 @@
 // per request, written out. Role and claims are transaction-local, so a pooled
 // connection never carries one caller's identity into the next transaction.
 
-import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type UntypedArgs } from "./port.ts";
+import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type UntypedArgs } from "../../shared/db/port.ts";
 
 export interface Statement {
   text: string;
