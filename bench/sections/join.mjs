@@ -3,14 +3,16 @@
 // three-round-trip flow, all measured in the same rounds. Plus, when the ratio at 8
 // clients is below 0.8, the profile that says what bounds it.
 
+import { actAsSql, sqlExpression } from '../../dev/db/act-as.mjs';
 import { brief, pgbench, pool } from '../lib/pgbench.mjs';
 import { progress, ratio, sleep } from '../lib/util.mjs';
 
 // What PostgREST runs first in every request transaction: the caller's role and
 // claims, transaction-local. Each script run is a new buyer: n counts per client.
 const BUYER = `md5(:client_id || '-' || :n || '-' || :tag)::uuid`;
-const AS_BUYER = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '{"role":"authenticated","sub":"' || ${BUYER} || '"}', true);`;
-const AS_SERVICE = `select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true);`;
+const AS_BUYER = `${actAsSql({ role: 'authenticated', claims: sqlExpression(`'{"role":"authenticated","sub":"' || ${BUYER} || '"}'`) })};`;
+const AS_SERVICE = `${actAsSql({ role: 'service_role' })};`;
+const AS_ANON = `${actAsSql({ role: 'anon' })};`;
 
 export const SCRIPTS = {
   // The physical limit: one hot row, one statement, autocommit.
@@ -32,7 +34,7 @@ export const SCRIPTS = {
   spread: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nselect public.join_campaign(p_campaign_id => md5(:cpre || :client_id)::uuid, p_quantity => 1, p_shipping_address => 'Jl. Bench 1');\ncommit;\n`,
   // Profile only: the bench-only variants of join_campaign (bench/sql/variant.sql).
   claimLast: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nselect bench_variant.join_claim_last(p_campaign_id => :cid, p_quantity => 1, p_shipping_address => 'Jl. Bench 1');\ncommit;\n`,
-  list: `begin;\nselect set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true);\nselect public.list_campaigns(p_limit => 20);\ncommit;\n`,
+  list: `begin;\n${AS_ANON}\nselect public.list_campaigns(p_limit => 20);\ncommit;\n`,
 };
 
 const runTag = Math.random().toString(36).slice(2, 8);
