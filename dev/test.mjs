@@ -128,7 +128,7 @@ async function main() {
       await mustRun(tool('supabase'), ['db', 'push', `--remote=${localUrl}`, '--yes']);
     },
     lint: async () => {
-      await mustRun(tool('supabase'), ['db', 'lint', `--remote=${localUrl}`, '--schema', 'public,private', '--level', 'warning', '--fail-on', 'warning']);
+      await mustRun(tool('supabase'), ['db', 'lint', `--remote=${localUrl}`, '--schema', 'public,sambatan_private,sambatan_jobs', '--level', 'warning', '--fail-on', 'warning']);
     },
     advisors: async () => {
       await mustRun(tool('supabase'), ['db', 'advisors', `--remote=${localUrl}`, '--type', 'all', '--fail-on', 'warn']);

@@ -5,57 +5,6 @@ export type Json = string | number | boolean | null | { [key: string]: Json | un
 export type Database = {
   "public": {
     Tables: {
-      "job_executions": {
-        Row: {
-          "attempt": number;
-          "duration_ms": number | null;
-          "error": string | null;
-          "finished_at": string | null;
-          "id": number;
-          "job": string;
-          "message": string | null;
-          "result": NonNullable<Json>;
-          "started_at": string;
-          "status": Database["public"]["Enums"]["job_execution_status"];
-          "triggered_by": Database["public"]["Enums"]["job_trigger"];
-        };
-        ComputedFields: never;
-        Insert: {
-          "attempt"?: number;
-          "duration_ms"?: number | null;
-          "error"?: string | null;
-          "finished_at"?: string | null;
-          "id"?: never;
-          "job": string;
-          "message"?: string | null;
-          "result"?: NonNullable<Json>;
-          "started_at"?: string;
-          "status"?: Database["public"]["Enums"]["job_execution_status"];
-          "triggered_by": Database["public"]["Enums"]["job_trigger"];
-        };
-        Update: {
-          "attempt"?: number;
-          "duration_ms"?: number | null;
-          "error"?: string | null;
-          "finished_at"?: string | null;
-          "id"?: never;
-          "job"?: string;
-          "message"?: string | null;
-          "result"?: NonNullable<Json>;
-          "started_at"?: string;
-          "status"?: Database["public"]["Enums"]["job_execution_status"];
-          "triggered_by"?: Database["public"]["Enums"]["job_trigger"];
-        };
-        Relationships: [
-          {
-            foreignKeyName: "job_executions_job_fkey";
-            columns: ["job"];
-            isOneToOne: false;
-            referencedRelation: "scheduled_jobs";
-            referencedColumns: ["name"];
-          },
-        ];
-      };
       "products": {
         Row: {
           "base_price": number;
@@ -271,78 +220,6 @@ export type Database = {
           },
         ];
       };
-      "scheduled_jobs": {
-        Row: {
-          "backoff_seconds": number;
-          "batch_size": number;
-          "created_at": string;
-          "description": string;
-          "enabled": boolean;
-          "handler": string;
-          "lease_execution_id": number | null;
-          "lease_expires_at": string | null;
-          "max_attempts": number;
-          "name": string;
-          "next_retry_at": string | null;
-          "next_run_at": string | null;
-          "retention_days": number;
-          "retry_attempt": number | null;
-          "schedule": string;
-          "time_budget_seconds": number;
-          "timeout_seconds": number;
-          "updated_at": string;
-        };
-        ComputedFields: never;
-        Insert: {
-          "backoff_seconds"?: number;
-          "batch_size"?: number;
-          "created_at"?: string;
-          "description"?: string;
-          "enabled"?: boolean;
-          "handler": string;
-          "lease_execution_id"?: number | null;
-          "lease_expires_at"?: string | null;
-          "max_attempts"?: number;
-          "name": string;
-          "next_retry_at"?: string | null;
-          "next_run_at"?: string | null;
-          "retention_days"?: number;
-          "retry_attempt"?: number | null;
-          "schedule": string;
-          "time_budget_seconds"?: number;
-          "timeout_seconds"?: number;
-          "updated_at"?: string;
-        };
-        Update: {
-          "backoff_seconds"?: number;
-          "batch_size"?: number;
-          "created_at"?: string;
-          "description"?: string;
-          "enabled"?: boolean;
-          "handler"?: string;
-          "lease_execution_id"?: number | null;
-          "lease_expires_at"?: string | null;
-          "max_attempts"?: number;
-          "name"?: string;
-          "next_retry_at"?: string | null;
-          "next_run_at"?: string | null;
-          "retention_days"?: number;
-          "retry_attempt"?: number | null;
-          "schedule"?: string;
-          "time_budget_seconds"?: number;
-          "timeout_seconds"?: number;
-          "updated_at"?: string;
-        };
-        Relationships: [
-          {
-            foreignKeyName: "scheduled_jobs_lease_fk";
-            columns: ["lease_execution_id"];
-            isOneToOne: false;
-            referencedRelation: "job_executions";
-            referencedColumns: ["id"];
-          },
-        ];
-      };
     };
     Views: {
       [_ in never]: never;
@@ -352,7 +229,6 @@ export type Database = {
       "cancel_participation": { Args: { "p_participation_id": string; "p_reason"?: string }; Returns: Json };
       "check_sambatan_deadlines": { Args: Record<PropertyKey, never>; Returns: Json };
       "complete_sambatan_campaign": { Args: { "p_campaign_id": string }; Returns: Json };
-      "control_job": { Args: { "p_action": string; "p_job": string }; Returns: Json };
       "create_campaign": {
         Args: {
           "p_deadline": string;
@@ -363,23 +239,9 @@ export type Database = {
         };
         Returns: Json;
       };
-      "dashboard_summary": { Args: Record<PropertyKey, never>; Returns: Json };
-      "due_jobs": { Args: Record<PropertyKey, never>; Returns: Json };
       "fail_sambatan_campaign": { Args: { "p_campaign_id": string; "p_reason"?: string }; Returns: Json };
-      "finish_job": { Args: { "p_error"?: string; "p_execution_id": number }; Returns: Json };
       "get_campaign": { Args: { "p_campaign_id": string }; Returns: Json };
       "get_sambatan_campaign_progress": { Args: { "p_campaign_id": string }; Returns: Json };
-      "health": { Args: Record<PropertyKey, never>; Returns: Json };
-      "job_history": {
-        Args: {
-          "p_cursor"?: string;
-          "p_job"?: string;
-          "p_limit"?: number;
-          "p_status"?: Database["public"]["Enums"]["job_execution_status"];
-        };
-        Returns: Json;
-      };
-      "job_status": { Args: { "p_job"?: string }; Returns: Json };
       "join_campaign": {
         Args: {
           "p_campaign_id": string;
@@ -399,7 +261,6 @@ export type Database = {
         };
         Returns: Json;
       };
-      "metrics": { Args: Record<PropertyKey, never>; Returns: Json };
       "my_participations": {
         Args: {
           "p_cursor"?: string;
@@ -408,12 +269,21 @@ export type Database = {
         };
         Returns: Json;
       };
-      "run_job_batch": { Args: { "p_execution_id": number }; Returns: Json };
       "run_sambatan_lifecycle": { Args: { "p_batch_size"?: number }; Returns: Json };
-      "start_job": {
-        Args: { "p_job": string; "p_triggered_by"?: Database["public"]["Enums"]["job_trigger"] };
+      "sambatan_control_job": { Args: { "p_action": string; "p_job": string }; Returns: Json };
+      "sambatan_dashboard_summary": { Args: Record<PropertyKey, never>; Returns: Json };
+      "sambatan_due_jobs": { Args: Record<PropertyKey, never>; Returns: Json };
+      "sambatan_finish_job": { Args: { "p_error"?: string; "p_execution_id": number }; Returns: Json };
+      "sambatan_has_permission": { Args: { "p_permission": string }; Returns: boolean };
+      "sambatan_health": { Args: Record<PropertyKey, never>; Returns: Json };
+      "sambatan_job_history": {
+        Args: { "p_cursor"?: string; "p_job"?: string; "p_limit"?: number; "p_status"?: string };
         Returns: Json;
       };
+      "sambatan_job_status": { Args: { "p_job"?: string }; Returns: Json };
+      "sambatan_metrics": { Args: Record<PropertyKey, never>; Returns: Json };
+      "sambatan_run_job_batch": { Args: { "p_execution_id": number }; Returns: Json };
+      "sambatan_start_job": { Args: { "p_job": string; "p_triggered_by"?: string }; Returns: Json };
       "toggle_product_sambatan": {
         Args: {
           "p_deadline"?: string;
@@ -426,8 +296,6 @@ export type Database = {
       };
     };
     Enums: {
-      "job_execution_status": "running" | "succeeded" | "failed" | "skipped";
-      "job_trigger": "cron" | "manual" | "retry";
       "sambatan_participant_status": "pending_payment" | "confirmed" | "cancelled" | "refunded";
       "sambatan_status": "active" | "locked" | "fulfilled" | "expired" | "cancelled";
     };
@@ -537,8 +405,6 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
     Enums: {
-      "job_execution_status": ["running", "succeeded", "failed", "skipped"],
-      "job_trigger": ["cron", "manual", "retry"],
       "sambatan_participant_status": ["pending_payment", "confirmed", "cancelled", "refunded"],
       "sambatan_status": ["active", "locked", "fulfilled", "expired", "cancelled"],
     },

@@ -20,11 +20,11 @@ export interface JobRunner {
 /** Runs `job` to its end and answers the finished execution; a failing batch finishes it as failed. */
 export async function runJob({ rpc, logJob }: JobRunner, job: string, triggeredBy: Trigger): Promise<Execution> {
   const startedAt = performance.now();
-  const started = await rpc("start_job", { p_job: job, p_triggered_by: triggeredBy });
+  const started = await rpc("sambatan_start_job", { p_job: job, p_triggered_by: triggeredBy });
   let error: string | null = null;
   try {
     for (;;) {
-      const batch = await rpc("run_job_batch", { p_execution_id: started.id });
+      const batch = await rpc("sambatan_run_job_batch", { p_execution_id: started.id });
       if (batch.done) break;
     }
   } catch (err) {
@@ -33,7 +33,7 @@ export async function runJob({ rpc, logJob }: JobRunner, job: string, triggeredB
   }
   const line = { job, execution_id: started.id, attempt: started.attempt, triggered_by: started.triggered_by };
   try {
-    const finished = await rpc("finish_job", { p_execution_id: started.id, p_error: error });
+    const finished = await rpc("sambatan_finish_job", { p_execution_id: started.id, p_error: error });
     logJob({ ...line, status: finished.status, duration_ms: finished.duration_ms ?? elapsed(startedAt), error: finished.error });
     return finished;
   } catch (err) {
@@ -45,7 +45,7 @@ export async function runJob({ rpc, logJob }: JobRunner, job: string, triggeredB
 
 /** Runs every due job once; a job another runner holds (or that was paused meanwhile) is left to it. */
 export async function runDueJobs(runner: JobRunner): Promise<Execution[]> {
-  const due = await runner.rpc("due_jobs");
+  const due = await runner.rpc("sambatan_due_jobs");
   const done: Execution[] = [];
   for (const { job, triggered_by } of due) {
     try {

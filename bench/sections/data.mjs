@@ -179,7 +179,7 @@ export async function lifecycleSection(ctx) {
   const { db, cfg, productId } = ctx;
   const sql = db.sql;
   const [{ batch_size: batch, time_budget_seconds: budget }] = await sql`
-    select batch_size, time_budget_seconds from public.scheduled_jobs where name = 'sambatan.lifecycle'`;
+    select batch_size, time_budget_seconds from sambatan_jobs.scheduled_jobs where name = 'sambatan.lifecycle'`;
   const out = { batch, budgetSeconds: budget, scales: [] };
   for (const n of cfg.lifecycleScales) {
     await truncateAll(sql);
@@ -226,7 +226,7 @@ const LIST_SCRIPTS = {
   plainFirst: `begin;\n${AS_ANON}\nselect coalesce(json_agg(p), '[]') from (select c.* from public.sambatan_campaigns c order by c.created_at desc, c.id desc limit 20) p;\ncommit;\n`,
   plainDeep: `begin;\n${AS_ANON}\nselect coalesce(json_agg(p), '[]') from (select c.* from public.sambatan_campaigns c where (c.created_at, c.id) < (:at::timestamptz, :id::uuid) order by c.created_at desc, c.id desc limit 20) p;\ncommit;\n`,
   // The same page with list_campaigns' JSON (same keys, same timestamp format) built
-  // inline in the query instead of through private.campaign_json / private.iso per row.
+  // inline in the query instead of through sambatan_private.campaign_json / sambatan_private.iso per row.
   inlineDeep: `begin;\n${AS_ANON}\nselect coalesce(jsonb_agg(${inlineCampaignJson('p')}), '[]') from (select c.* from public.sambatan_campaigns c where (c.created_at, c.id) < (:at::timestamptz, :id::uuid) order by c.created_at desc, c.id desc limit 20) p;\ncommit;\n`,
 };
 
@@ -256,7 +256,7 @@ export async function listSection(ctx) {
     // Page 1,000 starts after row 20,000; a smaller table gets its last full page.
     const position = Math.min(20 * 1000, size - 20);
     const [key] = await sql`
-      select private.encode_cursor(jsonb_build_array(c.created_at, c.id)) as cursor, c.created_at::text as at, c.id
+      select sambatan_private.encode_cursor(jsonb_build_array(c.created_at, c.id)) as cursor, c.created_at::text as at, c.id
         from public.sambatan_campaigns c order by c.created_at desc, c.id desc offset ${position - 1} limit 1`;
     const [page] = await sql.begin(async (tx) => {
       const as = actAs({ role: 'anon' });

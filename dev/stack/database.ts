@@ -11,6 +11,7 @@ import type { Db } from "../../shared/db/port.ts";
 import { pgliteDb } from "../db/pglite.ts";
 import { postgresDb } from "../db/postgres.ts";
 import type { Limits } from "../db/sql.ts";
+import { pgliteExtensions } from "../db/pglite-extensions.ts";
 
 export interface StackDatabase {
   db: Db;
@@ -44,7 +45,7 @@ async function openPglite(options: DatabaseOptions): Promise<StackDatabase> {
   const inMemory = options.dataDir.startsWith("memory://");
   // PGlite needs the parent of its data directory; the first open runs initdb (a few seconds).
   if (!inMemory) await mkdir(dirname(options.dataDir), { recursive: true });
-  const pg = await PGlite.create(options.dataDir);
+  const pg = await PGlite.create(options.dataDir, { extensions: pgliteExtensions });
   const db = pgliteDb(pg, options.limits);
   const executor: SqlExecutor = {
     exec: (sql) => db.exclusive((p) => p.exec(sql)),

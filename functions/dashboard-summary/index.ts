@@ -5,5 +5,5 @@ import { defineEndpoint } from "../../shared/http.ts";
 export default defineEndpoint({
   ...ENDPOINTS["dashboard-summary"],
   env: () => Deno.env.toObject(),
-  handler: async ({ rpc }) => ({ body: await rpc("dashboard_summary") }),
+  handler: async ({ rpc }) => ({ body: await rpc("sambatan_dashboard_summary") }),
 });

@@ -9,7 +9,7 @@ export default defineEndpoint({
   env: () => Deno.env.toObject(),
   handler: async ({ rpc }) => {
     try {
-      const db = await rpc("health");
+      const db = await rpc("sambatan_health");
       return { body: { status: "ok", database: "ok", version: VERSION, time: db.time } };
     } catch (err) {
       return {

@@ -12,7 +12,7 @@ export default defineEndpoint({
   env: () => Deno.env.toObject(),
   handler: async ({ rpc }) => ({
     // Parsed first: a malformed family is a 500 to investigate, not a scrape that half-parses.
-    body: renderPrometheus(metricFamilies.parse(await rpc("metrics"))),
+    body: renderPrometheus(metricFamilies.parse(await rpc("sambatan_metrics"))),
     contentType: PROMETHEUS_CONTENT_TYPE,
   }),
 });

@@ -6,5 +6,5 @@ import { defineEndpoint } from "../../shared/http.ts";
 export default defineEndpoint({
   ...ENDPOINTS["scheduler-control"],
   env: () => Deno.env.toObject(),
-  handler: async ({ body, rpc }) => ({ body: await rpc("control_job", argsFrom(body)) }),
+  handler: async ({ body, rpc }) => ({ body: await rpc("sambatan_control_job", argsFrom(body)) }),
 });

@@ -6,5 +6,5 @@ import { defineEndpoint } from "../../shared/http.ts";
 export default defineEndpoint({
   ...ENDPOINTS["scheduler-status"],
   env: () => Deno.env.toObject(),
-  handler: async ({ query, rpc }) => ({ body: await rpc("job_status", argsFrom(query)) }),
+  handler: async ({ query, rpc }) => ({ body: await rpc("sambatan_job_status", argsFrom(query)) }),
 });

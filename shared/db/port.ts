@@ -10,7 +10,7 @@ type DbFunctions = Database["public"]["Functions"];
 
 /** The RPCs functions may call. Names reach SQL text in the direct adapters, so only these pass. */
 export const RPC_NAMES = [
-  "health",
+  "sambatan_health",
   "create_campaign",
   "list_campaigns",
   "get_campaign",
@@ -18,17 +18,17 @@ export const RPC_NAMES = [
   "cancel_participation",
   "my_participations",
   "campaign_audit",
-  "dashboard_summary",
+  "sambatan_dashboard_summary",
   "toggle_product_sambatan",
   "run_sambatan_lifecycle",
-  "start_job",
-  "run_job_batch",
-  "finish_job",
-  "due_jobs",
-  "job_status",
-  "job_history",
-  "control_job",
-  "metrics",
+  "sambatan_start_job",
+  "sambatan_run_job_batch",
+  "sambatan_finish_job",
+  "sambatan_due_jobs",
+  "sambatan_job_status",
+  "sambatan_job_history",
+  "sambatan_control_job",
+  "sambatan_metrics",
 ] as const satisfies readonly (keyof DbFunctions)[];
 
 export type RpcName = (typeof RPC_NAMES)[number];
@@ -42,12 +42,12 @@ export type RpcArgs<N extends RpcName> = { [K in keyof DbFunctions[N]["Args"]]: 
 
 /** What the RPCs the functions read from answer (the generator only knows `Json`); the rest are passed through. */
 interface RpcResults {
-  health: { time: string };
+  sambatan_health: { time: string };
   join_campaign: JoinResult;
-  start_job: Execution;
-  run_job_batch: { done: boolean };
-  finish_job: Execution;
-  due_jobs: { job: string; triggered_by: Execution["triggered_by"] }[];
+  sambatan_start_job: Execution;
+  sambatan_run_job_batch: { done: boolean };
+  sambatan_finish_job: Execution;
+  sambatan_due_jobs: { job: string; triggered_by: Execution["triggered_by"] }[];
 }
 
 export type RpcResult<N extends RpcName> = N extends keyof RpcResults ? RpcResults[N] : unknown;

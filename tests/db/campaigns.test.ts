@@ -156,5 +156,5 @@ describe("toggle_product_sambatan", () => {
 });
 
 test("health answers ok to anyone", async () => {
-  expect(await db.rpc(anon, "health")).toMatchObject({ status: "ok" });
+  expect(await db.rpc(anon, "sambatan_health")).toMatchObject({ status: "ok" });
 });

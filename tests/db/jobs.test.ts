@@ -9,9 +9,9 @@ beforeAll(async () => {
   db = await TestDb.create();
   // A job whose handler throws, to exercise failure, retry and the attempt limit.
   await db.exec(`
-    create function private.job_test_failing(p_execution_id bigint, p_batch_size integer) returns jsonb
+    create function sambatan_private.job_test_failing(p_execution_id bigint, p_batch_size integer) returns jsonb
     language plpgsql set search_path = '' as $$ begin raise exception 'supplier API down'; end $$;
-    insert into public.scheduled_jobs (name, schedule, handler, max_attempts, backoff_seconds)
+    insert into sambatan_jobs.scheduled_jobs (name, schedule, handler, max_attempts, backoff_seconds)
     values ('test.failing', '*/5 * * * *', 'job_test_failing', 2, 0);`);
 }, 60_000);
 afterAll(() => db?.close());
@@ -19,23 +19,23 @@ beforeEach(() => { db.clockOffset = "0"; });
 
 /** Runs what pg_cron runs. */
 async function dispatch() {
-  const [{ command }] = await db.sql("select private.dispatch_command() as command");
+  const [{ command }] = await db.sql("select sambatan_jobs.dispatch_command() as command");
   await db.exec(command);
 }
 
 async function runJob(who: any, job: string, trigger = "manual") {
-  const execution = await db.rpc(who, "start_job", { p_job: job, p_triggered_by: trigger });
+  const execution = await db.rpc(who, "sambatan_start_job", { p_job: job, p_triggered_by: trigger });
   let error: string | null = null;
   for (;;) {
     try {
-      const batch = await db.rpc(who, "run_job_batch", { p_execution_id: execution.id });
+      const batch = await db.rpc(who, "sambatan_run_job_batch", { p_execution_id: execution.id });
       if (batch.done) break;
     } catch (e) {
       error = (e as Error).message;
       break;
     }
   }
-  return db.rpc(who, "finish_job", { p_execution_id: execution.id, p_error: error });
+  return db.rpc(who, "sambatan_finish_job", { p_execution_id: execution.id, p_error: error });
 }
 
 describe("cron schedule arithmetic", () => {
@@ -49,7 +49,7 @@ describe("cron schedule arithmetic", () => {
     ["0 12 * * 1-5", "2026-11-27T12:00:00Z", "2026-11-30T12:00:00.000Z", null],
   ])("%s after %s is %s", async (schedule, after, next, interval) => {
     const [row] = await db.sql(
-      "select private.iso(private.cron_next($1, $2::timestamptz)) as next, private.cron_interval_minutes($1, $2::timestamptz) as minutes",
+      "select sambatan_private.iso(sambatan_jobs.cron_next($1, $2::timestamptz)) as next, sambatan_jobs.cron_interval_minutes($1, $2::timestamptz) as minutes",
       [schedule, after],
     );
     expect(row.next).toBe(next);
@@ -57,7 +57,7 @@ describe("cron schedule arithmetic", () => {
   });
 
   test.each([["* * * *"], ["61 * * * *"], ["*/0 * * * *"], ["a b c d e"]])("rejects %s (SB003)", async (schedule) => {
-    expect((await failure(db.sql("select private.cron_next($1, now())", [schedule]))).code).toBe("SB003");
+    expect((await failure(db.sql("select sambatan_jobs.cron_next($1, now())", [schedule]))).code).toBe("SB003");
   });
 });
 
@@ -73,41 +73,41 @@ describe("running a job", () => {
   });
 
   test("one single-run gate: a second start while running is JOB_ALREADY_RUNNING (SB026)", async () => {
-    const first = await db.rpc(service, "start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" });
-    expect((await failure(db.rpc(operator, "start_job", { p_job: "sambatan.lifecycle" }))).code).toBe("SB026");
-    const status = await db.rpc(reader, "job_status", { p_job: "sambatan.lifecycle" });
+    const first = await db.rpc(service, "sambatan_start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" });
+    expect((await failure(db.rpc(operator, "sambatan_start_job", { p_job: "sambatan.lifecycle" }))).code).toBe("SB026");
+    const status = await db.rpc(reader, "sambatan_job_status", { p_job: "sambatan.lifecycle" });
     expect(status.is_running).toBe(true);
     expect(status.jobs[0].running_execution_id).toBe(first.id);
-    await db.rpc(service, "finish_job", { p_execution_id: first.id });
-    expect((await db.rpc(reader, "job_status")).is_running).toBe(false);
+    await db.rpc(service, "sambatan_finish_job", { p_execution_id: first.id });
+    expect((await db.rpc(reader, "sambatan_job_status")).is_running).toBe(false);
   });
 
   test("a lease past its timeout is taken over and the stale execution marked failed", async () => {
-    const stale = await db.rpc(service, "start_job", { p_job: "sambatan.deadline-reminders", p_triggered_by: "cron" });
-    await db.sql("update public.scheduled_jobs set lease_expires_at = now() - interval '1 second' where name = 'sambatan.deadline-reminders'");
-    const next = await db.rpc(operator, "start_job", { p_job: "sambatan.deadline-reminders" });
+    const stale = await db.rpc(service, "sambatan_start_job", { p_job: "sambatan.deadline-reminders", p_triggered_by: "cron" });
+    await db.sql("update sambatan_jobs.scheduled_jobs set lease_expires_at = now() - interval '1 second' where name = 'sambatan.deadline-reminders'");
+    const next = await db.rpc(operator, "sambatan_start_job", { p_job: "sambatan.deadline-reminders" });
     expect(next.id).not.toBe(stale.id);
-    const [old] = await db.sql("select status, error from public.job_executions where id = $1", [stale.id]);
+    const [old] = await db.sql("select status, error from sambatan_jobs.job_executions where id = $1", [stale.id]);
     expect(old.status).toBe("failed");
     expect(old.error).toMatch(/lease expired/);
     // The lost runner's late batches are refused.
-    expect((await failure(db.rpc(service, "run_job_batch", { p_execution_id: stale.id }))).code).toBe("SB026");
-    await db.rpc(operator, "finish_job", { p_execution_id: next.id });
+    expect((await failure(db.rpc(service, "sambatan_run_job_batch", { p_execution_id: stale.id }))).code).toBe("SB026");
+    await db.rpc(operator, "sambatan_finish_job", { p_execution_id: next.id });
   });
 
   test("a job that throws fails with its error, is retried after backoff, and stops at max_attempts", async () => {
     const first = await runJob(operator, "test.failing");
     expect(first).toMatchObject({ status: "failed", attempt: 1 });
     expect(first.error).toMatch(/supplier API down/);
-    const status = await db.rpc(reader, "job_status", { p_job: "test.failing" });
+    const status = await db.rpc(reader, "sambatan_job_status", { p_job: "test.failing" });
     expect(status.jobs[0].next_retry_at).not.toBeNull();
-    expect(await db.rpc(service, "due_jobs")).toContainEqual({ job: "test.failing", triggered_by: "retry" });
+    expect(await db.rpc(service, "sambatan_due_jobs")).toContainEqual({ job: "test.failing", triggered_by: "retry" });
     const retry = await runJob(service, "test.failing", "retry");
     expect(retry).toMatchObject({ status: "failed", attempt: 2, triggered_by: "retry" });
     expect(retry.message).toMatch(/giving up/);
-    const after = await db.rpc(reader, "job_status", { p_job: "test.failing" });
+    const after = await db.rpc(reader, "sambatan_job_status", { p_job: "test.failing" });
     expect(after.jobs[0].next_retry_at).toBeNull();
-    expect(await db.rpc(service, "due_jobs")).not.toContainEqual({ job: "test.failing", triggered_by: "retry" });
+    expect(await db.rpc(service, "sambatan_due_jobs")).not.toContainEqual({ job: "test.failing", triggered_by: "retry" });
   });
 
   test("a failed job posts a signed alert when a webhook is configured in Vault", async () => {
@@ -122,36 +122,36 @@ describe("running a job", () => {
   });
 
   test("pause stops runs (JOB_PAUSED, SB027) and resume restarts them", async () => {
-    const paused = await db.rpc(operator, "control_job", { p_job: "sambatan.lifecycle", p_action: "pause" });
+    const paused = await db.rpc(operator, "sambatan_control_job", { p_job: "sambatan.lifecycle", p_action: "pause" });
     expect(paused).toMatchObject({ enabled: false, next_run_time: null });
-    expect((await failure(db.rpc(operator, "start_job", { p_job: "sambatan.lifecycle" }))).code).toBe("SB027");
-    expect((await db.rpc(service, "due_jobs")).map((d: any) => d.job)).not.toContain("sambatan.lifecycle");
-    const resumed = await db.rpc(operator, "control_job", { p_job: "sambatan.lifecycle", p_action: "resume" });
+    expect((await failure(db.rpc(operator, "sambatan_start_job", { p_job: "sambatan.lifecycle" }))).code).toBe("SB027");
+    expect((await db.rpc(service, "sambatan_due_jobs")).map((d: any) => d.job)).not.toContain("sambatan.lifecycle");
+    const resumed = await db.rpc(operator, "sambatan_control_job", { p_job: "sambatan.lifecycle", p_action: "resume" });
     expect(resumed.enabled).toBe(true);
     expect(resumed.next_run_time).not.toBeNull();
     expect((await runJob(operator, "sambatan.lifecycle")).status).toBe("succeeded");
   });
 
   test("unknown jobs are JOB_NOT_FOUND (SB013); bad actions are SB003", async () => {
-    expect((await failure(db.rpc(operator, "start_job", { p_job: "nope" }))).code).toBe("SB013");
-    expect((await failure(db.rpc(operator, "control_job", { p_job: "nope", p_action: "pause" }))).code).toBe("SB013");
-    expect((await failure(db.rpc(reader, "job_history", { p_job: "nope" }))).code).toBe("SB013");
-    expect((await failure(db.rpc(operator, "control_job", { p_job: "jobs.cleanup", p_action: "stop" }))).code).toBe("SB003");
+    expect((await failure(db.rpc(operator, "sambatan_start_job", { p_job: "nope" }))).code).toBe("SB013");
+    expect((await failure(db.rpc(operator, "sambatan_control_job", { p_job: "nope", p_action: "pause" }))).code).toBe("SB013");
+    expect((await failure(db.rpc(reader, "sambatan_job_history", { p_job: "nope" }))).code).toBe("SB013");
+    expect((await failure(db.rpc(operator, "sambatan_control_job", { p_job: "jobs.cleanup", p_action: "stop" }))).code).toBe("SB003");
   });
 
   test("permissions: read needs scheduled_job.read, run and control need scheduled_job.execute (SB002)", async () => {
     const campaignManager = manager();
-    expect((await failure(db.rpc(campaignManager, "job_status"))).code).toBe("SB002");
-    expect((await failure(db.rpc(campaignManager, "job_history"))).code).toBe("SB002");
-    expect((await failure(db.rpc(reader, "start_job", { p_job: "jobs.cleanup" }))).code).toBe("SB002");
-    expect((await failure(db.rpc(reader, "control_job", { p_job: "jobs.cleanup", p_action: "pause" }))).code).toBe("SB002");
-    expect((await failure(db.rpc(operator, "start_job", { p_job: "jobs.cleanup", p_triggered_by: "cron" }))).code).toBe("SB003");
-    expect((await failure(db.rpc(anon, "job_status"))).code).toBe("42501");
+    expect((await failure(db.rpc(campaignManager, "sambatan_job_status"))).code).toBe("SB002");
+    expect((await failure(db.rpc(campaignManager, "sambatan_job_history"))).code).toBe("SB002");
+    expect((await failure(db.rpc(reader, "sambatan_start_job", { p_job: "jobs.cleanup" }))).code).toBe("SB002");
+    expect((await failure(db.rpc(reader, "sambatan_control_job", { p_job: "jobs.cleanup", p_action: "pause" }))).code).toBe("SB002");
+    expect((await failure(db.rpc(operator, "sambatan_start_job", { p_job: "jobs.cleanup", p_triggered_by: "cron" }))).code).toBe("SB003");
+    expect((await failure(db.rpc(anon, "sambatan_job_status"))).code).toBe("42501");
   });
 });
 
 test("status has the legacy scheduler's top-level fields for sambatan.lifecycle", async () => {
-  const s = await db.rpc(reader, "job_status");
+  const s = await db.rpc(reader, "sambatan_job_status");
   expect(s.jobs.map((j: any) => j.job)).toEqual(expect.arrayContaining(["jobs.cleanup", "sambatan.deadline-reminders", "sambatan.lifecycle"]));
   expect(s).toHaveProperty("is_running");
   expect(s.interval_minutes).toBe(5);
@@ -161,12 +161,12 @@ test("status has the legacy scheduler's top-level fields for sambatan.lifecycle"
 
 test("history pages newest first, filtered by job and status", async () => {
   for (let i = 0; i < 3; i++) await runJob(operator, "jobs.cleanup");
-  const first = await db.rpc(reader, "job_history", { p_job: "jobs.cleanup", p_limit: 2 });
+  const first = await db.rpc(reader, "sambatan_job_history", { p_job: "jobs.cleanup", p_limit: 2 });
   expect(first.items).toHaveLength(2);
   expect(first.items[0].id).toBeGreaterThan(first.items[1].id);
-  const rest = await db.rpc(reader, "job_history", { p_job: "jobs.cleanup", p_limit: 2, p_cursor: first.next_cursor });
+  const rest = await db.rpc(reader, "sambatan_job_history", { p_job: "jobs.cleanup", p_limit: 2, p_cursor: first.next_cursor });
   expect(rest.items.every((e: any) => e.id < first.items[1].id)).toBe(true);
-  const failed = await db.rpc(reader, "job_history", { p_status: "failed" });
+  const failed = await db.rpc(reader, "sambatan_job_history", { p_status: "failed" });
   expect(failed.items.every((e: any) => e.status === "failed")).toBe(true);
 });
 
@@ -187,31 +187,82 @@ test("deadline reminders are recorded once per campaign and window", async () =>
 
 test("cleanup removes only history older than the retention", async () => {
   const [old] = await db.sql(
-    "insert into public.job_executions (job, status, triggered_by, started_at, finished_at) values ('sambatan.lifecycle', 'succeeded', 'cron', now() - interval '91 days', now() - interval '91 days') returning id",
+    "insert into sambatan_jobs.job_executions (job, status, triggered_by, started_at, finished_at) values ('sambatan.lifecycle', 'succeeded', 'cron', now() - interval '91 days', now() - interval '91 days') returning id",
   );
   const [recent] = await db.sql(
-    "insert into public.job_executions (job, status, triggered_by, started_at, finished_at) values ('sambatan.lifecycle', 'succeeded', 'cron', now() - interval '89 days', now() - interval '89 days') returning id",
+    "insert into sambatan_jobs.job_executions (job, status, triggered_by, started_at, finished_at) values ('sambatan.lifecycle', 'succeeded', 'cron', now() - interval '89 days', now() - interval '89 days') returning id",
   );
   const run = await runJob(operator, "jobs.cleanup");
   expect(run.result.executions_deleted).toBeGreaterThanOrEqual(1);
-  const left = await db.sql("select id from public.job_executions where id in ($1, $2)", [old.id, recent.id]);
+  const left = await db.sql("select id from sambatan_jobs.job_executions where id in ($1, $2)", [old.id, recent.id]);
   expect(left.map((r) => r.id)).toEqual([recent.id]);
 });
 
 test("the in-database dispatcher runs due jobs with commits between steps", async () => {
-  await db.sql("update public.scheduled_jobs set next_run_at = now() - interval '1 minute' where name = 'sambatan.lifecycle'");
+  await db.sql("update sambatan_jobs.scheduled_jobs set next_run_at = now() - interval '1 minute' where name = 'sambatan.lifecycle'");
   await db.sql("delete from vault.secrets where name in ('sambatan_lifecycle_url', 'sambatan_secret_key')");
   await dispatch();
-  const [e] = await db.sql("select status, triggered_by, message from public.job_executions where job = 'sambatan.lifecycle' order by id desc limit 1");
+  const [e] = await db.sql("select status, triggered_by, message from sambatan_jobs.job_executions where job = 'sambatan.lifecycle' order by id desc limit 1");
   expect(e).toMatchObject({ status: "succeeded", triggered_by: "cron" });
   expect(e.message).toMatch(/ran in the database/);
 });
 
 test("with the hook in Vault the dispatcher posts to the lifecycle function instead", async () => {
-  await db.sql("update public.scheduled_jobs set next_run_at = now() - interval '1 minute' where name = 'sambatan.lifecycle'");
+  await db.sql("update sambatan_jobs.scheduled_jobs set next_run_at = now() - interval '1 minute' where name = 'sambatan.lifecycle'");
   await db.sql("select vault.create_secret('http://127.0.0.1:54321/functions/v1/lifecycle', 'sambatan_lifecycle_url'), vault.create_secret('sb_secret_x', 'sambatan_secret_key')");
   await dispatch();
   const [req] = await db.sql("select url, headers from net.http_request_queue order by id desc limit 1");
   expect(req.url).toBe("http://127.0.0.1:54321/functions/v1/lifecycle");
   expect(req.headers.apikey).toBe("sb_secret_x");
+});
+
+describe("the in-database runner skips only a job someone else holds or that is paused", () => {
+  const due = "update sambatan_jobs.scheduled_jobs set next_run_at = now() - interval '1 minute' where name = $1";
+  beforeEach(async () => {
+    await db.sql("delete from vault.secrets where name in ('sambatan_lifecycle_url', 'sambatan_secret_key')");
+    await db.sql("update sambatan_jobs.scheduled_jobs set next_run_at = now() + interval '1 hour', next_retry_at = null");
+  });
+
+  test("a job another runner holds (JOB_ALREADY_RUNNING) is skipped; the next due job still runs", async () => {
+    const held = await db.rpc(service, "sambatan_start_job", { p_job: "jobs.cleanup", p_triggered_by: "manual" });
+    await db.sql(due, ["jobs.cleanup"]);
+    await db.sql(due, ["sambatan.lifecycle"]);
+    const before = await db.sql("select max(id)::int as id from sambatan_jobs.job_executions");
+    await dispatch();
+    const ran = await db.sql("select job, status from sambatan_jobs.job_executions where id > $1 order by id", [before[0].id]);
+    expect(ran).toEqual([{ job: "sambatan.lifecycle", status: "succeeded" }]);
+    await db.rpc(service, "sambatan_finish_job", { p_execution_id: held.id });
+  });
+
+  test("a job paused after it was found due (JOB_PAUSED) is skipped", async () => {
+    await db.sql(due, ["sambatan.lifecycle"]);
+    // The first step queues the due jobs; the pause lands between it and the start.
+    const [{ state }] = await db.sql("select sambatan_jobs.dispatch_step(null) as state");
+    expect(state.queue).toEqual([["sambatan.lifecycle", "cron"]]);
+    await db.rpc(operator, "sambatan_control_job", { p_job: "sambatan.lifecycle", p_action: "pause" });
+    const [{ next }] = await db.sql("select sambatan_jobs.dispatch_step($1::jsonb) as next", [JSON.stringify(state)]);
+    expect(next).toEqual({ queue: [] });
+    await db.rpc(operator, "sambatan_control_job", { p_job: "sambatan.lifecycle", p_action: "resume" });
+  });
+
+  test("any other error while starting fails the dispatch (pg_cron records it) and leaves no execution behind", async () => {
+    await db.exec(`insert into sambatan_jobs.scheduled_jobs (name, schedule, handler) values ('test.bad-schedule', 'every minute', 'job_cleanup')`);
+    const before = await db.sql("select count(*)::int as n from sambatan_jobs.job_executions");
+    const err = await failure(dispatch());
+    expect(err.code).toBe("SB003");
+    expect(await db.sql("select count(*)::int as n from sambatan_jobs.job_executions")).toEqual(before);
+    await db.exec(`delete from sambatan_jobs.scheduled_jobs where name = 'test.bad-schedule'`);
+  });
+
+  test("a batch that throws fails its execution with the error, and the runner goes on", async () => {
+    await db.sql(due, ["test.failing"]);
+    await db.sql(due, ["sambatan.lifecycle"]);
+    const before = await db.sql("select max(id)::int as id from sambatan_jobs.job_executions");
+    await dispatch();
+    const ran = await db.sql("select job, status, error from sambatan_jobs.job_executions where id > $1 order by id", [before[0].id]);
+    expect(ran).toEqual([
+      { job: "sambatan.lifecycle", status: "succeeded", error: null },
+      { job: "test.failing", status: "failed", error: "supplier API down" },
+    ]);
+  });
 });

@@ -131,7 +131,7 @@ describe("join_campaign", () => {
   });
 
   test("more than the configured joins a minute is RATE_LIMITED (SB050) with retry_after_seconds; others unaffected", async () => {
-    await db.sql("update private.settings set value = '3' where key = 'join_rate_limit_per_minute'");
+    await db.sql("update sambatan_private.settings set value = '3' where key = 'join_rate_limit_per_minute'");
     try {
       const b = buyer();
       for (let i = 0; i < 3; i++) await join(db, b, (await campaign(db)).id, 1);
@@ -145,7 +145,7 @@ describe("join_campaign", () => {
       db.clockOffset = "61 seconds";
       expect((await join(db, b, target.id, 1)).replayed).toBe(false);
     } finally {
-      await db.sql("update private.settings set value = '10' where key = 'join_rate_limit_per_minute'");
+      await db.sql("update sambatan_private.settings set value = '10' where key = 'join_rate_limit_per_minute'");
     }
   });
 });

@@ -75,12 +75,12 @@ test("dashboard_summary counts statuses, fill rate, closing deadlines and amount
     const b = await campaign(fresh, m, { slots: 2, price: 50 });
     await join(fresh, buyer(), b.id, 2);
     await fresh.rpc(service, "run_sambatan_lifecycle");
-    const s = await fresh.rpc(m, "dashboard_summary");
+    const s = await fresh.rpc(m, "sambatan_dashboard_summary");
     expect(s.campaigns).toEqual({ active: 1, locked: 0, fulfilled: 1, expired: 0, cancelled: 0, total: 2 });
     expect(s.fill_rate).toBe(0.25);
     expect(s.closing_within_24h).toBe(1);
     expect(s.amounts).toEqual({ pending: 100, confirmed: 100, refunded: 0 });
-    expect((await failure(fresh.rpc(buyer(), "dashboard_summary"))).code).toBe("SB002");
+    expect((await failure(fresh.rpc(buyer(), "sambatan_dashboard_summary"))).code).toBe("SB002");
   } finally {
     await fresh.close();
   }

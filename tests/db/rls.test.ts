@@ -47,8 +47,8 @@ describe("reads", () => {
 
   test("private tables (idempotency keys, settings) are unreachable for every client role", async () => {
     for (const [, who] of roles) {
-      expect((await failure(db.asRole(who, "select * from private.settings"))).code).toBe("42501");
-      expect((await failure(db.asRole(who, "select * from private.idempotency_keys"))).code).toBe("42501");
+      expect((await failure(db.asRole(who, "select * from sambatan_private.settings"))).code).toBe("42501");
+      expect((await failure(db.asRole(who, "select * from sambatan_private.idempotency_keys"))).code).toBe("42501");
     }
   });
 });
@@ -74,10 +74,10 @@ describe("no client role writes a table directly", () => {
   });
 });
 
-test("every public table has RLS enabled and every public function is security definer with an empty search_path", async () => {
-  const tables = await db.sql(
-    "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and not relrowsecurity",
-  );
+test("every table of ours has RLS enabled and every public function is security definer with an empty search_path", async () => {
+  const tables = await db.sql(`
+    select n.nspname || '.' || c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname in ('public', 'sambatan_private', 'sambatan_jobs') and c.relkind = 'r' and not c.relrowsecurity`);
   expect(tables).toEqual([]);
   const fns = await db.sql(`
     select p.proname from pg_proc p
@@ -86,9 +86,22 @@ test("every public table has RLS enabled and every public function is security d
   expect(fns).toEqual([]);
   const publicExec = await db.sql(`
     select p.proname from pg_proc p
-     where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+     where p.pronamespace = 'public'::regnamespace
        and has_function_privilege('public', p.oid, 'execute')`);
   expect(publicExec).toEqual([]);
+});
+
+test("our internal schemas are out of every client role's reach", async () => {
+  const reachable = await db.sql(`
+    select r.rolname || ' ' || n.nspname as grant
+      from unnest(array['public', 'anon', 'authenticated', 'service_role']) r(rolname) cross join pg_namespace n
+     where n.nspname in ('sambatan_private', 'sambatan_jobs')
+       and has_schema_privilege(r.rolname, n.oid, 'usage')`);
+  expect(reachable).toEqual([]);
+  for (const who of [anon, other, boss, service]) {
+    expect((await failure(db.asRole(who, "select sambatan_private.clock()"))).code).toBe("42501");
+    expect((await failure(db.asRole(who, "select * from sambatan_jobs.job_executions"))).code).toBe("42501");
+  }
 });
 
 test("campaign progress is published to Supabase Realtime, and only campaigns (participants carry addresses)", async () => {
@@ -104,7 +117,7 @@ test("campaign progress is published to Supabase Realtime, and only campaigns (p
 
 test("metrics come from durable rows and need scheduled_job.read", async () => {
   const reader = manager(undefined, ["scheduled_job.read"]);
-  const families = await db.rpc(reader, "metrics");
+  const families = await db.rpc(reader, "sambatan_metrics");
   const byName = Object.fromEntries(families.map((f: any) => [f.name, f]));
   expect(Object.keys(byName)).toEqual(expect.arrayContaining([
     "sambatan_campaigns", "sambatan_slots_sold", "sambatan_participations", "sambatan_lifecycle_transitions_total",
@@ -114,7 +127,7 @@ test("metrics come from durable rows and need scheduled_job.read", async () => {
     "select coalesce(sum(quantity), 0)::int as sold from public.sambatan_participants where status in ('pending_payment', 'confirmed')",
   );
   expect(byName.sambatan_slots_sold.samples[0].value).toBe(sold);
-  expect((await failure(db.rpc(boss, "metrics"))).code).toBe("SB002");
-  expect((await failure(db.rpc(anon, "metrics"))).code).toBe("42501");
-  expect((await db.rpc(service, "metrics")).length).toBe(families.length);
+  expect((await failure(db.rpc(boss, "sambatan_metrics"))).code).toBe("SB002");
+  expect((await failure(db.rpc(anon, "sambatan_metrics"))).code).toBe("42501");
+  expect((await db.rpc(service, "sambatan_metrics")).length).toBe(families.length);
 });

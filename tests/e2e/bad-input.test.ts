@@ -304,7 +304,7 @@ for (const [name, v] of BAD_DEADLINES.slice(0, 8)) {
 
 const BAD_JOB_NAMES: [string, unknown][] = [
   ["with spaces and capitals", "Bad Name!"], ["empty", ""], ["101 characters", "j".repeat(101)], ["a number", 5], ["null", null],
-  ["SQL", "sambatan.lifecycle'; delete from public.job_executions; --"],
+  ["SQL", "sambatan.lifecycle'; delete from sambatan_jobs.job_executions; --"],
 ];
 for (const [name, v] of BAD_JOB_NAMES) add("scheduler-trigger", `job ${name}`, 400, V, patched("scheduler-trigger", { job: v }));
 add("scheduler-trigger", "an unknown job", 404, "JOB_NOT_FOUND", patched("scheduler-trigger", { job: "no.such.job" }));

@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (sql) {
-    await sql`select cron.schedule('sambatan-dispatch', '*/5 * * * *', private.dispatch_command())`;
+    await sql`select cron.schedule('sambatan-dispatch', '*/5 * * * *', sambatan_jobs.dispatch_command())`;
     await sql`delete from vault.secrets where name in ('sambatan_lifecycle_url', 'sambatan_secret_key')`;
     await sql.end();
   }
@@ -41,8 +41,8 @@ test("pg_cron → pg_net → lifecycle function: the queued hook call reaches th
   await sql`select vault.create_secret(${stack.fn("lifecycle")}, 'sambatan_lifecycle_url'),
                    vault.create_secret(${stack.secretKey}, 'sambatan_secret_key')`;
   const [{ last }] = await sql`select coalesce(max(id), 0)::int as last from net.http_request_queue`;
-  await sql`update public.scheduled_jobs set next_run_at = now() where name = 'sambatan.lifecycle'`;
-  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', private.dispatch_command())`;
+  await sql`update sambatan_jobs.scheduled_jobs set next_run_at = now() where name = 'sambatan.lifecycle'`;
+  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', sambatan_jobs.dispatch_command())`;
 
   const deadline = Date.now() + 75_000;
   let delivered: any;
@@ -58,7 +58,7 @@ test("pg_cron → pg_net → lifecycle function: the queued hook call reaches th
   expect(delivered.response_status).toBe(200);
 
   const [execution] = await sql`
-    select * from public.job_executions where job = 'sambatan.lifecycle' and triggered_by = 'cron'
+    select * from sambatan_jobs.job_executions where job = 'sambatan.lifecycle' and triggered_by = 'cron'
      order by id desc limit 1`;
   expect(execution.status).toBe("succeeded");
   expect(execution.message).not.toMatch(/ran in the database/);

@@ -70,7 +70,7 @@ describe("database outages", () => {
     await launchStack();
     // The test's own connection reconnects by itself after each restart.
     sql = postgres(url.toString(), { max: 2, onnotice: () => {} });
-    await sql`update private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
+    await sql`update sambatan_private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
     tokens = { buyer: await stack.token(randomUUID()), omni: await stack.token(randomUUID(), [...MANAGE, ...OPERATE]) };
     manager = appHeaders(stack.publishableKey, tokens.omni);
   }, 120_000);

@@ -49,20 +49,20 @@ export const WRITTEN_TABLES = [
   "public.sambatan_campaigns",
   "public.sambatan_participants",
   "public.sambatan_audit_logs",
-  "public.job_executions",
-  "public.scheduled_jobs",
-  "private.idempotency_keys",
+  "sambatan_jobs.job_executions",
+  "sambatan_jobs.scheduled_jobs",
+  "sambatan_private.idempotency_keys",
 ] as const;
 
 /**
- * Row count and a digest of every row of every table in the public and private
+ * Row count and a digest of every row of every table in public and our own
  * schemas (found at run time, so tables added later are covered too), so a
  * before/after comparison catches inserts, deletes and updates alike.
  */
 export async function tableState(sql: Sql): Promise<Record<string, string>> {
   const tables = (await sql<{ name: string }[]>`
     select format('%I.%I', schemaname, tablename) as name from pg_catalog.pg_tables
-     where schemaname in ('public', 'private') order by 1`).map((r) => r.name);
+     where schemaname in ('public', 'sambatan_private', 'sambatan_jobs') order by 1`).map((r) => r.name);
   for (const t of WRITTEN_TABLES) if (!tables.includes(t)) throw new Error(`table ${t} is missing`);
   const parts = tables.map((t) =>
     `select '${t}' as t, count(*)::text || ' rows ' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '-') as s from ${t} x`

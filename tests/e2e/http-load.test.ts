@@ -29,7 +29,7 @@ describe("HTTP load on PostgreSQL", () => {
     env = await stackOnFreshDatabase();
     stack = env.stack;
     // The per-user rate limit would only add noise: every buyer here joins once or twice.
-    await env.db.sql`update private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
+    await env.db.sql`update sambatan_private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
     manager = appHeaders(stack.publishableKey, await stack.token(randomUUID(), MANAGE));
   }, 120_000);
   afterAll(async () => {
@@ -96,12 +96,12 @@ describe("HTTP load on PostgreSQL", () => {
     const [traces] = await env.db.sql`
       select (select count(*) from public.sambatan_participants where user_id = any(${losers}::uuid[]))::int as participants,
              (select count(*) from public.sambatan_audit_logs where actor = any(${losers}::uuid[]))::int as events,
-             (select count(*) from private.idempotency_keys where user_id = any(${losers}::uuid[]))::int as keys`;
+             (select count(*) from sambatan_private.idempotency_keys where user_id = any(${losers}::uuid[]))::int as keys`;
     expect(traces).toEqual({ participants: 0, events: 0, keys: 0 });
     const events = await env.db.sql`
       select event, count(*)::int as n from public.sambatan_audit_logs where campaign_id = ${campaign} group by event order by event`;
     expect(events).toEqual([{ event: "created", n: 1 }, { event: "joined", n: 50 }, { event: "locked", n: 1 }]);
-    const [keys] = await env.db.sql`select count(*)::int as n from private.idempotency_keys where user_id = any(${won.map((b) => b.sub)}::uuid[]) and response is not null`;
+    const [keys] = await env.db.sql`select count(*)::int as n from sambatan_private.idempotency_keys where user_id = any(${won.map((b) => b.sub)}::uuid[]) and response is not null`;
     expect(keys.n).toBe(50);
     await expectInvariants();
 

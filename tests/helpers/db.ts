@@ -8,6 +8,7 @@ import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
 import { actAs } from "../../dev/db/act-as.mjs";
 import { callStatement } from "../../dev/db/sql.ts";
 import { invariantViolationsSql } from "./invariants.ts";
+import { pgliteExtensions } from "../../dev/db/pglite-extensions.ts";
 
 export type Claims = Record<string, unknown> & { role: string };
 
@@ -29,13 +30,13 @@ export interface DbError extends Error {
 
 export class TestDb {
   private queue: Promise<unknown> = Promise.resolve();
-  /** Offset applied to the SQL clock (private.clock()) in every call. */
+  /** Offset applied to the SQL clock (sambatan_private.clock()) in every call. */
   clockOffset = "0";
 
   constructor(readonly pg: PGlite) {}
 
   static async create(): Promise<TestDb> {
-    const pg = await PGlite.create();
+    const pg = await PGlite.create({ extensions: pgliteExtensions });
     const executor: SqlExecutor = {
       exec: (sql) => pg.exec(sql),
       query: async <T>(sql: string, params?: unknown[]) => (await pg.query<T>(sql, params)).rows,

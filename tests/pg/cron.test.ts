@@ -5,7 +5,7 @@ import { buyer, connect, manager, rpc } from "../helpers/pg.ts";
 
 const sql = connect({ max: 2 });
 afterAll(async () => {
-  await sql`select cron.schedule('sambatan-dispatch', '*/5 * * * *', private.dispatch_command())`;
+  await sql`select cron.schedule('sambatan-dispatch', '*/5 * * * *', sambatan_jobs.dispatch_command())`;
   await sql.end();
 });
 
@@ -13,7 +13,7 @@ test("the migration scheduled one named dispatch job every five minutes", async 
   const jobs = await sql`select schedule, command from cron.job where jobname = 'sambatan-dispatch'`;
   expect(jobs).toHaveLength(1);
   expect(jobs[0].schedule).toBe("*/5 * * * *");
-  const [{ command }] = await sql`select private.dispatch_command() as command`;
+  const [{ command }] = await sql`select sambatan_jobs.dispatch_command() as command`;
   expect(jobs[0].command).toBe(command);
 });
 
@@ -25,15 +25,15 @@ test("pg_cron fires the dispatch, which runs the due lifecycle in the database (
     p_deadline: new Date(Date.now() + 86_400_000).toISOString(),
   });
   await rpc(sql, buyer(), "join_campaign", { p_campaign_id: c.id, p_quantity: 2, p_shipping_address: "A" });
-  const [{ last }] = await sql`select coalesce(max(id), 0)::int as last from public.job_executions`;
-  await sql`update public.scheduled_jobs set next_run_at = now() where name = 'sambatan.lifecycle'`;
-  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', private.dispatch_command())`;
+  const [{ last }] = await sql`select coalesce(max(id), 0)::int as last from sambatan_jobs.job_executions`;
+  await sql`update sambatan_jobs.scheduled_jobs set next_run_at = now() where name = 'sambatan.lifecycle'`;
+  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', sambatan_jobs.dispatch_command())`;
 
   const deadline = Date.now() + 70_000;
   let execution: any;
   while (Date.now() < deadline) {
     [execution] = await sql`
-      select * from public.job_executions
+      select * from sambatan_jobs.job_executions
        where id > ${last} and job = 'sambatan.lifecycle' and status <> 'running' order by id limit 1`;
     if (execution) break;
     await new Promise((r) => setTimeout(r, 1000));

@@ -142,7 +142,7 @@ const traces = async (who: { sub: string }) => {
   const [r] = await db.sql`
     select (select count(*)::int from public.sambatan_participants where user_id = ${who.sub}) as participants,
            (select count(*)::int from public.sambatan_audit_logs where actor = ${who.sub}) as audits,
-           (select count(*)::int from private.idempotency_keys where user_id = ${who.sub}) as keys`;
+           (select count(*)::int from sambatan_private.idempotency_keys where user_id = ${who.sub}) as keys`;
   return r;
 };
 

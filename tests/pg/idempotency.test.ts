@@ -38,7 +38,7 @@ async function rows(campaignId: string) {
 }
 
 const keyRow = async (who: { sub: string }, key: string) =>
-  (await db.sql`select request_hash, response from private.idempotency_keys where user_id = ${who.sub} and key = ${key}`)[0];
+  (await db.sql`select request_hash, response from sambatan_private.idempotency_keys where user_id = ${who.sub} and key = ${key}`)[0];
 
 /** A transaction held open by the test: `holding` once it has its locks, `release()` to let it commit. */
 function latch() {
@@ -139,7 +139,7 @@ test("the same key from 10 connections while the first holds it makes exactly on
 test("20 rounds of one key raced from 10 connections each leave one participant per key", async () => {
   const c = await newCampaign(100);
   const b = buyer();
-  await db.sql`update private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
+  await db.sql`update sambatan_private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
   try {
     const outcomes = new Map<string, number>();
     for (let round = 0; round < 20; round++) {
@@ -160,7 +160,7 @@ test("20 rounds of one key raced from 10 connections each leave one participant 
     expect(await rows(c.id)).toEqual({ filled: 0, participants: 20, joined: 20 });
     expect(await db.sql.unsafe(invariantViolationsSql)).toEqual([]);
   } finally {
-    await db.sql`update private.settings set value = '10' where key = 'join_rate_limit_per_minute'`;
+    await db.sql`update sambatan_private.settings set value = '10' where key = 'join_rate_limit_per_minute'`;
   }
 });
 
@@ -220,31 +220,31 @@ test("keys past the 24-hour retention are purged, younger ones stay; the daily c
     { key: "1h", age: "1 hour" },
   ];
   for (const f of fixture) {
-    await db.sql`insert into private.idempotency_keys (user_id, key, request_hash, response, created_at)
+    await db.sql`insert into sambatan_private.idempotency_keys (user_id, key, request_hash, response, created_at)
                  values (${b.sub}, ${f.key}, 'h', '{}', now() - ${f.age}::interval)`;
   }
-  const [{ purged }] = await db.sql`select private.purge_idempotency_keys() as purged`;
+  const [{ purged }] = await db.sql`select sambatan_private.purge_idempotency_keys() as purged`;
   expect(purged).toBe(2);
-  const left = await db.sql`select key from private.idempotency_keys where user_id = ${b.sub} order by key`;
+  const left = await db.sql`select key from sambatan_private.idempotency_keys where user_id = ${b.sub} order by key`;
   expect(left.map((r) => r.key)).toEqual(["1h", "23h59m", "young"]);
   // The young key still replays.
   expect((await join(b, c.id, 1, "young")).replayed).toBe(true);
 
   // A retention set below 24 hours is not honoured: keys live at least a day.
-  await db.sql`update private.settings set value = '1' where key = 'idempotency_retention_hours'`;
+  await db.sql`update sambatan_private.settings set value = '1' where key = 'idempotency_retention_hours'`;
   try {
-    const [{ purged: none }] = await db.sql`select private.purge_idempotency_keys() as purged`;
+    const [{ purged: none }] = await db.sql`select sambatan_private.purge_idempotency_keys() as purged`;
     expect(none).toBe(0);
   } finally {
-    await db.sql`update private.settings set value = '24' where key = 'idempotency_retention_hours'`;
+    await db.sql`update sambatan_private.settings set value = '24' where key = 'idempotency_retention_hours'`;
   }
 
   // Moving the SQL clock a day ahead (in the purging transaction) ages every key
   // here past retention, this test's real one included.
-  const [{ total }] = await db.sql`select count(*)::int as total from private.idempotency_keys`;
+  const [{ total }] = await db.sql`select count(*)::int as total from sambatan_private.idempotency_keys`;
   const [{ later }] = await db.sql.begin(async (tx) => {
     await tx`set local sambatan.clock_offset = '24 hours 1 minute'`;
-    return tx`select private.purge_idempotency_keys() as later`;
+    return tx`select sambatan_private.purge_idempotency_keys() as later`;
   });
   expect(later).toBe(total);
   expect(await keyRow(b, "young")).toBeUndefined();
@@ -254,9 +254,9 @@ test("keys past the 24-hour retention are purged, younger ones stay; the daily c
     .toEqual([kept.participation.id]);
 
   // jobs.cleanup, the scheduled handler, calls the same purge.
-  await db.sql`insert into private.idempotency_keys (user_id, key, request_hash, response, created_at)
+  await db.sql`insert into sambatan_private.idempotency_keys (user_id, key, request_hash, response, created_at)
                values (${b.sub}, 'old', 'h', '{}', now() - interval '2 days'), (${b.sub}, 'new', 'h', '{}', now())`;
-  const [{ result }] = await db.sql`select private.job_cleanup(0, 100) as result`;
+  const [{ result }] = await db.sql`select sambatan_private.job_cleanup(0, 100) as result`;
   expect(result.idempotency_keys_deleted).toBe(1);
-  expect((await db.sql`select key from private.idempotency_keys where user_id = ${b.sub}`).map((r) => r.key)).toEqual(["new"]);
+  expect((await db.sql`select key from sambatan_private.idempotency_keys where user_id = ${b.sub}`).map((r) => r.key)).toEqual(["new"]);
 });

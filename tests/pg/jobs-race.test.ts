@@ -28,19 +28,19 @@ async function fullCampaigns(n: number): Promise<string[]> {
 
 async function runToEnd(executionId: number, who = service) {
   for (;;) {
-    const batch = await rpc(db.sql, who, "run_job_batch", { p_execution_id: executionId });
+    const batch = await rpc(db.sql, who, "sambatan_run_job_batch", { p_execution_id: executionId });
     if (batch.done) break;
   }
-  return rpc(db.sql, who, "finish_job", { p_execution_id: executionId });
+  return rpc(db.sql, who, "sambatan_finish_job", { p_execution_id: executionId });
 }
 
 test("cron, a manual trigger and two direct callers racing: exactly one execution runs, the others hear JOB_ALREADY_RUNNING", async () => {
   const ids = await fullCampaigns(6);
   const starts = await Promise.allSettled([
-    rpc(db.sql, service, "start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" }),
-    rpc(db.sql, operator, "start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "manual" }),
-    rpc(db.sql, service, "start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "manual" }),
-    rpc(db.sql, service, "start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "manual" }),
+    rpc(db.sql, service, "sambatan_start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" }),
+    rpc(db.sql, operator, "sambatan_start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "manual" }),
+    rpc(db.sql, service, "sambatan_start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "manual" }),
+    rpc(db.sql, service, "sambatan_start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "manual" }),
   ]);
   const won = starts.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const lost = starts.flatMap((s) => (s.status === "rejected" ? [s.reason] : []));
@@ -49,7 +49,7 @@ test("cron, a manual trigger and two direct callers racing: exactly one executio
   const done = await runToEnd(won[0].id);
   expect(done.status).toBe("succeeded");
   expect(done.result.fulfilled).toBe(ids.length);
-  const [{ n }] = await db.sql`select count(*)::int as n from public.job_executions where job = 'sambatan.lifecycle'`;
+  const [{ n }] = await db.sql`select count(*)::int as n from sambatan_jobs.job_executions where job = 'sambatan.lifecycle'`;
   expect(n).toBe(1);
   const [{ fulfilled }] = await db.sql`
     select count(*)::int as fulfilled from public.sambatan_audit_logs where event = 'fulfilled' and campaign_id = any(${ids}::uuid[])`;
@@ -58,19 +58,19 @@ test("cron, a manual trigger and two direct callers racing: exactly one executio
 
 test("a runner killed mid-batch leaves no half-done campaign; the next run takes the stale lease over and finishes", async () => {
   const ids = await fullCampaigns(4);
-  await db.sql`update public.scheduled_jobs set timeout_seconds = 1 where name = 'sambatan.lifecycle'`;
-  const execution = await rpc(db.sql, service, "start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" });
+  await db.sql`update sambatan_jobs.scheduled_jobs set timeout_seconds = 1 where name = 'sambatan.lifecycle'`;
+  const execution = await rpc(db.sql, service, "sambatan_start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" });
 
   // Hold the job row so the batch, having transitioned campaigns, blocks on its heartbeat.
   const holder = await db.sql.reserve();
   await holder`begin`;
-  await holder`select 1 from public.scheduled_jobs where name = 'sambatan.lifecycle' for update`;
+  await holder`select 1 from sambatan_jobs.scheduled_jobs where name = 'sambatan.lifecycle' for update`;
   // The runner is a separate psql process, as a lost edge function would be: killing
   // its backend must not touch the test's own connection pools.
   const runner = spawn(`${PG_BINDIR}/psql`, ["-X", "-q", "-d", db.url, "-v", "ON_ERROR_STOP=1", "-c", `
     begin;
     ${actAsSql({ role: "service_role" })};
-    select public.run_job_batch(p_execution_id => ${execution.id});
+    select public.sambatan_run_job_batch(p_execution_id => ${execution.id});
     commit;`], { stdio: "ignore", env: { ...process.env, PGAPPNAME: "lost-runner" } });
   const exited = new Promise<number | null>((resolve) => runner.on("exit", resolve));
   let pid: number | undefined;
@@ -93,8 +93,8 @@ test("a runner killed mid-batch leaves no half-done campaign; the next run takes
   expect(await db.sql.unsafe(invariantViolationsSql)).toEqual([]);
 
   await new Promise((r) => setTimeout(r, 1100)); // let the lease expire
-  const next = await rpc(db.sql, service, "start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" });
-  const [stale] = await db.sql`select status, error from public.job_executions where id = ${execution.id}`;
+  const next = await rpc(db.sql, service, "sambatan_start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" });
+  const [stale] = await db.sql`select status, error from sambatan_jobs.job_executions where id = ${execution.id}`;
   expect(stale.status).toBe("failed");
   expect(stale.error).toMatch(/lease expired/);
   const done = await runToEnd(next.id);

@@ -16,7 +16,7 @@ beforeAll(async () => {
   db = await freshDatabase({ max: CONNECTIONS });
   // Each buyer joins once, so the per-user limit could not bite; switching it off
   // also drops its per-user advisory lock, leaving the campaign row as the only point of contention.
-  await db.sql`update private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
+  await db.sql`update sambatan_private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
 });
 afterAll(() => db?.drop());
 
@@ -109,7 +109,7 @@ test(`${JOINS.toLocaleString("en")} concurrent joins over ${CONNECTIONS} connect
   const [trace] = await db.sql`
     select (select count(*)::int from public.sambatan_participants where user_id = any(${losers}::uuid[])) as participants,
            (select count(*)::int from public.sambatan_audit_logs where actor = any(${losers}::uuid[])) as audits,
-           (select count(*)::int from private.idempotency_keys where user_id = any(${losers}::uuid[])) as keys`;
+           (select count(*)::int from sambatan_private.idempotency_keys where user_id = any(${losers}::uuid[])) as keys`;
   expect(trace).toEqual({ participants: 0, audits: 0, keys: 0 });
 
   const [ledger] = await db.sql.unsafe(ledgerSql);

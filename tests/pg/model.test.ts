@@ -122,10 +122,10 @@ async function reset(rateLimit: number) {
     await tx`set local session_replication_role = replica`;
     await tx`delete from public.sambatan_audit_logs`;
     await tx`delete from public.sambatan_participants`;
-    await tx`delete from private.deadline_reminders`;
+    await tx`delete from sambatan_private.deadline_reminders`;
     await tx`delete from public.sambatan_campaigns`;
-    await tx`delete from private.idempotency_keys`;
-    await tx`update private.settings set value = ${String(rateLimit)}::jsonb where key = 'join_rate_limit_per_minute'`;
+    await tx`delete from sambatan_private.idempotency_keys`;
+    await tx`update sambatan_private.settings set value = ${String(rateLimit)}::jsonb where key = 'join_rate_limit_per_minute'`;
   });
 }
 

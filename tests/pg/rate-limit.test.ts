@@ -1,6 +1,6 @@
 // The per-user join rate limit (SB050 RATE_LIMITED), kept in PostgreSQL so every
 // function instance shares it: at most N successful joins per user per minute,
-// N from private.settings ('join_rate_limit_per_minute', default 10, 0 = off),
+// N from sambatan_private.settings ('join_rate_limit_per_minute', default 10, 0 = off),
 // exact even when one user's joins arrive over many connections at once.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { becomeCaller, buyer, type Claims, freshDatabase, type FreshDatabase, rpc } from "../helpers/pg.ts";
@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => db?.drop());
 
 async function setLimit(n: number) {
-  await db.sql`update private.settings set value = ${String(n)}::jsonb where key = 'join_rate_limit_per_minute'`;
+  await db.sql`update sambatan_private.settings set value = ${String(n)}::jsonb where key = 'join_rate_limit_per_minute'`;
 }
 
 /** `n` open campaigns (fixtures written directly: the limit is about joins, not creation). */
@@ -54,7 +54,7 @@ const written = async (who: { sub: string }) => {
 };
 
 test("the default is 10 joins a minute: the 11th is RATE_LIMITED (SB050) with retry_after_seconds and writes nothing", async () => {
-  const [{ value }] = await db.sql`select value from private.settings where key = 'join_rate_limit_per_minute'`;
+  const [{ value }] = await db.sql`select value from sambatan_private.settings where key = 'join_rate_limit_per_minute'`;
   expect(value).toBe(10);
   const ids = await campaigns(11);
   const b = buyer();

@@ -33,7 +33,7 @@ beforeAll(async () => {
   provideDb({
     rpc: async (name, args, caller) => {
       rpcCalls.push([name, args, caller]);
-      if (name === "health") throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+      if (name === "sambatan_health") throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
       if (name === "get_campaign") throw { code: "SB011", message: "CAMPAIGN_NOT_FOUND", detail: '{"campaign_id":"x"}' };
       return { ok: true } as never;
     },
@@ -248,7 +248,7 @@ describe("the endpoint wrapper", () => {
       const r = await call(limited, { headers: { apikey: PK, authorization: `Bearer ${await token()}` } });
       expect(r.status).toBe(429);
       expect(r.headers.get("retry-after")).toBe("17");
-      const down = endpoint({ auth: "none", body: undefined, handler: async ({ rpc }) => ({ body: await rpc("health") }) });
+      const down = endpoint({ auth: "none", body: undefined, handler: async ({ rpc }) => ({ body: await rpc("sambatan_health") }) });
       const d = await call(down, {});
       expect(d.status).toBe(503);
       expect(d.body.error.code).toBe("UNAVAILABLE");
@@ -316,11 +316,11 @@ describe("the endpoint wrapper", () => {
   });
 
   test("rpc runs as the authenticated caller", async () => {
-    const ep = endpoint({ body: undefined, handler: async ({ rpc }) => ({ body: await rpc("dashboard_summary") }) });
+    const ep = endpoint({ body: undefined, handler: async ({ rpc }) => ({ body: await rpc("sambatan_dashboard_summary") }) });
     await call(ep, { headers: { apikey: PK, authorization: `Bearer ${await token()}` } });
     expect(rpcCalls).toHaveLength(1);
     const [name, args, caller] = rpcCalls[0] as [string, unknown, { role: string; claims: { sub: string }; token: string }];
-    expect(name).toBe("dashboard_summary");
+    expect(name).toBe("sambatan_dashboard_summary");
     expect(args).toEqual({});
     expect(caller.role).toBe("authenticated");
     expect(caller.claims.sub).toBe(buyer);

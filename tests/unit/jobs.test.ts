@@ -26,13 +26,13 @@ describe("runJob", () => {
   test("runs batches until done and logs the finished execution once", async () => {
     let batches = 0;
     const db = fake({
-      start_job: () => execution(),
-      run_job_batch: () => ({ done: ++batches === 3 }),
-      finish_job: ({ p_error }) => execution({ status: p_error ? "failed" : "succeeded", duration_ms: 42, error: p_error }),
+      sambatan_start_job: () => execution(),
+      sambatan_run_job_batch: () => ({ done: ++batches === 3 }),
+      sambatan_finish_job: ({ p_error }) => execution({ status: p_error ? "failed" : "succeeded", duration_ms: 42, error: p_error }),
     });
     const done = await runJob(db.runner, "sambatan.lifecycle", "manual");
     expect(done.status).toBe("succeeded");
-    expect(db.calls.map(([n]) => n)).toEqual(["start_job", "run_job_batch", "run_job_batch", "run_job_batch", "finish_job"]);
+    expect(db.calls.map(([n]) => n)).toEqual(["sambatan_start_job", "sambatan_run_job_batch", "sambatan_run_job_batch", "sambatan_run_job_batch", "sambatan_finish_job"]);
     expect(db.lines).toEqual([{
       job: "sambatan.lifecycle", execution_id: 7, attempt: 1, triggered_by: "manual", status: "succeeded", duration_ms: 42, error: null,
     }]);
@@ -40,20 +40,20 @@ describe("runJob", () => {
 
   test("a failing batch finishes the execution as failed, with the code as its error, and logs it", async () => {
     const db = fake({
-      start_job: () => execution({ attempt: 2, triggered_by: "retry" }),
-      run_job_batch: () => Promise.reject(new DomainError("UNAVAILABLE")),
-      finish_job: ({ p_error }) => execution({ status: "failed", attempt: 2, triggered_by: "retry", duration_ms: 5, error: p_error }),
+      sambatan_start_job: () => execution({ attempt: 2, triggered_by: "retry" }),
+      sambatan_run_job_batch: () => Promise.reject(new DomainError("UNAVAILABLE")),
+      sambatan_finish_job: ({ p_error }) => execution({ status: "failed", attempt: 2, triggered_by: "retry", duration_ms: 5, error: p_error }),
     });
     await runJob(db.runner, "sambatan.lifecycle", "retry");
-    expect(db.calls.at(-1)).toEqual(["finish_job", { p_execution_id: 7, p_error: "UNAVAILABLE" }]);
+    expect(db.calls.at(-1)).toEqual(["sambatan_finish_job", { p_execution_id: 7, p_error: "UNAVAILABLE" }]);
     expect(db.lines).toEqual([expect.objectContaining({ status: "failed", attempt: 2, triggered_by: "retry", error: "UNAVAILABLE" })]);
   });
 
   test("when finishing fails the log still says so, and the error propagates", async () => {
     const db = fake({
-      start_job: () => execution(),
-      run_job_batch: () => ({ done: true }),
-      finish_job: () => Promise.reject(new Error("connection lost")),
+      sambatan_start_job: () => execution(),
+      sambatan_run_job_batch: () => ({ done: true }),
+      sambatan_finish_job: () => Promise.reject(new Error("connection lost")),
     });
     await expect(runJob(db.runner, "sambatan.lifecycle", "manual")).rejects.toThrow("connection lost");
     expect(db.lines).toEqual([expect.objectContaining({ status: "running", error: expect.stringContaining("connection lost") })]);
@@ -62,10 +62,10 @@ describe("runJob", () => {
 
   test("runDueJobs logs each job it ran and leaves one another runner holds", async () => {
     const db = fake({
-      due_jobs: () => [{ job: "a.job", triggered_by: "cron" }, { job: "b.job", triggered_by: "cron" }],
-      start_job: ({ p_job }) => p_job === "a.job" ? Promise.reject(new DomainError("JOB_ALREADY_RUNNING")) : execution({ job: p_job, triggered_by: "cron" }),
-      run_job_batch: () => ({ done: true }),
-      finish_job: () => execution({ job: "b.job", status: "succeeded", triggered_by: "cron", duration_ms: 1 }),
+      sambatan_due_jobs: () => [{ job: "a.job", triggered_by: "cron" }, { job: "b.job", triggered_by: "cron" }],
+      sambatan_start_job: ({ p_job }) => p_job === "a.job" ? Promise.reject(new DomainError("JOB_ALREADY_RUNNING")) : execution({ job: p_job, triggered_by: "cron" }),
+      sambatan_run_job_batch: () => ({ done: true }),
+      sambatan_finish_job: () => execution({ job: "b.job", status: "succeeded", triggered_by: "cron", duration_ms: 1 }),
     });
     const ran = await runDueJobs(db.runner);
     expect(ran.map((e) => e.job)).toEqual(["b.job"]);

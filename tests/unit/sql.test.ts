@@ -9,7 +9,7 @@ describe("the direct adapters' SQL", () => {
   test("calls the RPC by named, untyped parameters so PostgreSQL infers each type", () => {
     expect(rpcStatement("join_campaign", { p_campaign_id: "c", p_quantity: 3, p_note: null, p_idempotency_key: undefined }))
       .toEqual({ text: "select public.join_campaign(p_campaign_id => $1, p_quantity => $2, p_note => $3) as result", values: ["c", 3, null] });
-    expect(rpcStatement("dashboard_summary", {})).toEqual({ text: "select public.dashboard_summary() as result", values: [] });
+    expect(rpcStatement("sambatan_dashboard_summary", {})).toEqual({ text: "select public.sambatan_dashboard_summary() as result", values: [] });
   });
 
   test("sends dates as ISO text and objects as JSON text", () => {
@@ -20,8 +20,8 @@ describe("the direct adapters' SQL", () => {
   test("only allow-listed RPC names and p_ argument names reach SQL text", () => {
     expect(() => rpcStatement("pg_sleep", {})).toThrow(/allow-list/);
     expect(() => rpcStatement("health(); drop table products; --", {})).toThrow(/allow-list/);
-    expect(() => rpcStatement("health", { "p_x => 1); drop table products; --": 1 })).toThrow(/p_ name/);
-    expect(() => rpcStatement("health", { quantity: 1 })).toThrow(/p_ name/);
+    expect(() => rpcStatement("sambatan_health", { "p_x => 1); drop table products; --": 1 })).toThrow(/p_ name/);
+    expect(() => rpcStatement("sambatan_health", { quantity: 1 })).toThrow(/p_ name/);
     for (const name of RPC_NAMES) expect(name).toMatch(/^[a-z_]+$/);
   });
 

@@ -90,7 +90,7 @@ describe("the supabase-js adapter", () => {
     ["an unknown error behind a gateway 504", 504, { message: "upstream timeout" }, "UNAVAILABLE", {}],
   ])("maps PostgREST's %s to %s, as the direct adapters map the same error", async (_name, status, body, code, details) => {
     answer = { status, body };
-    const err = await db().rpc("health", {}, user).then(() => undefined, (e) => e);
+    const err = await db().rpc("sambatan_health", {}, user).then(() => undefined, (e) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect(err.code).toBe(code);
     expect(err.details).toEqual(details);
@@ -105,7 +105,7 @@ describe("the supabase-js adapter", () => {
 
   test("an unreachable PostgREST is UNAVAILABLE", async () => {
     const closed = supabaseDb({ url: "http://127.0.0.1:9", publishableKey: PK });
-    const err = await closed.rpc("health", {}, user).then(() => undefined, (e) => e);
+    const err = await closed.rpc("sambatan_health", {}, user).then(() => undefined, (e) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect(err.code).toBe("UNAVAILABLE");
   });

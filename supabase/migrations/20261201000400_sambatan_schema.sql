@@ -1,5 +1,5 @@
 -- Sambatan data model: products, campaigns, participants and their audit trail.
--- Names are kept from the system this replaces so its operators' SQL keeps working.
+-- Names are kept from the legacy system so its operators' SQL keeps working.
 
 create type public.sambatan_status as enum ('active', 'locked', 'fulfilled', 'expired', 'cancelled');
 create type public.sambatan_participant_status as enum ('pending_payment', 'confirmed', 'cancelled', 'refunded');

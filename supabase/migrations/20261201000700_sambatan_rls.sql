@@ -22,18 +22,14 @@ create policy campaigns_public_read on public.sambatan_campaigns
 -- A buyer sees only their own participations; managers see all.
 create policy participants_owner_or_manager_read on public.sambatan_participants
   for select to authenticated
-  using (user_id = (select auth.uid()) or (select private.has_permission('sambatan.manage')));
+  using (user_id = (select auth.uid()) or (select public.sambatan_has_permission('sambatan.manage')));
 
 create policy audit_manager_read on public.sambatan_audit_logs
   for select to authenticated
-  using ((select private.has_permission('sambatan.manage')));
+  using ((select public.sambatan_has_permission('sambatan.manage')));
 
 -- service_role bypasses RLS on Supabase; these keep it readable where it does not.
 create policy products_service_read on public.products for select to service_role using (true);
 create policy campaigns_service_read on public.sambatan_campaigns for select to service_role using (true);
 create policy participants_service_read on public.sambatan_participants for select to service_role using (true);
 create policy audit_service_read on public.sambatan_audit_logs for select to service_role using (true);
-
--- Internal helpers are not callable by clients, except what the policies above use.
-revoke all on all functions in schema private from public;
-grant execute on function private.has_permission(text) to anon, authenticated, service_role;

@@ -3,7 +3,7 @@
 -- Idempotency keys and the per-user rate limit live here too, shared by every
 -- function instance.
 
-create table private.idempotency_keys (
+create table sambatan_private.idempotency_keys (
   user_id uuid not null,
   key text not null check (char_length(key) between 1 and 255),
   request_hash text not null,
@@ -11,8 +11,8 @@ create table private.idempotency_keys (
   created_at timestamptz not null default now(),
   primary key (user_id, key)
 );
-alter table private.idempotency_keys enable row level security;
-create index idempotency_keys_created on private.idempotency_keys (created_at);
+alter table sambatan_private.idempotency_keys enable row level security;
+create index idempotency_keys_created on sambatan_private.idempotency_keys (created_at);
 
 -- Claims p_quantity slots of a campaign for the calling buyer.
 -- Returns {participation, replayed}; replayed answers repeat the first response.
@@ -28,10 +28,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user uuid := private.require_user();
-  v_now timestamptz := private.clock();
+  v_user uuid := sambatan_private.require_user();
+  v_now timestamptz := sambatan_private.clock();
   v_hash text;
-  v_prior private.idempotency_keys;
+  v_prior sambatan_private.idempotency_keys;
   v_limit integer;
   v_recent integer;
   v_oldest timestamptz;
@@ -41,43 +41,43 @@ declare
   v_response jsonb;
 begin
   if p_campaign_id is null then
-    perform private.invalid('campaign_id', 'required');
+    perform sambatan_private.invalid('campaign_id', 'required');
   end if;
   if p_quantity is null or p_quantity not between 1 and 100000 then
-    perform private.invalid('quantity', 'range_1_100000');
+    perform sambatan_private.invalid('quantity', 'range_1_100000');
   end if;
   if p_shipping_address is null or char_length(btrim(p_shipping_address)) not between 1 and 500 then
-    perform private.invalid('shipping_address', 'length_1_500');
+    perform sambatan_private.invalid('shipping_address', 'length_1_500');
   end if;
   if char_length(p_note) > 500 then
-    perform private.invalid('note', 'max_500');
+    perform sambatan_private.invalid('note', 'max_500');
   end if;
 
   if p_idempotency_key is not null then
     if char_length(p_idempotency_key) not between 1 and 255 then
-      perform private.invalid('idempotency_key', 'length_1_255');
+      perform sambatan_private.invalid('idempotency_key', 'length_1_255');
     end if;
     v_hash := encode(sha256(convert_to(
       jsonb_build_array(p_campaign_id, p_quantity, p_shipping_address, p_note)::text, 'UTF8')), 'hex');
     -- A concurrent request with the same key waits here until the first commits
     -- (then replays it) or rolls back (then runs itself).
-    insert into private.idempotency_keys (user_id, key, request_hash, created_at)
+    insert into sambatan_private.idempotency_keys (user_id, key, request_hash, created_at)
     values (v_user, p_idempotency_key, v_hash, v_now)
     on conflict do nothing;
     if not found then
-      select * into v_prior from private.idempotency_keys k
+      select * into v_prior from sambatan_private.idempotency_keys k
        where k.user_id = v_user and k.key = p_idempotency_key;
       if v_prior.request_hash <> v_hash then
-        perform private.fail('SB041', 'IDEMPOTENCY_KEY_REUSED');
+        perform sambatan_private.fail('SB041', 'IDEMPOTENCY_KEY_REUSED');
       end if;
       if v_prior.response is null then
-        perform private.fail('SB025', 'IDEMPOTENCY_IN_FLIGHT');
+        perform sambatan_private.fail('SB025', 'IDEMPOTENCY_IN_FLIGHT');
       end if;
       return jsonb_build_object('participation', v_prior.response, 'replayed', true);
     end if;
   end if;
 
-  v_limit := private.setting_int('join_rate_limit_per_minute', 10);
+  v_limit := sambatan_private.setting_int('join_rate_limit_per_minute', 10);
   if v_limit > 0 then
     -- Serialise one buyer's joins so the count below cannot be raced past.
     perform pg_advisory_xact_lock(hashtextextended('sambatan.join:' || v_user::text, 0));
@@ -87,7 +87,7 @@ begin
              order by p.created_at desc, p.id desc
              limit v_limit) r;
     if v_recent >= v_limit then
-      perform private.fail('SB050', 'RATE_LIMITED', jsonb_build_object(
+      perform sambatan_private.fail('SB050', 'RATE_LIMITED', jsonb_build_object(
         'limit', v_limit,
         'retry_after_seconds', greatest(1, ceil(extract(epoch from v_oldest + interval '1 minute' - v_now)))::integer));
     end if;
@@ -99,7 +99,7 @@ begin
   if exists (select 1 from public.sambatan_participants p
               where p.campaign_id = p_campaign_id and p.user_id = v_user
                 and p.status in ('pending_payment', 'confirmed')) then
-    perform private.fail('SB023', 'ALREADY_JOINED', jsonb_build_object('campaign_id', p_campaign_id));
+    perform sambatan_private.fail('SB023', 'ALREADY_JOINED', jsonb_build_object('campaign_id', p_campaign_id));
   end if;
 
   -- Everything that needs no lock happens before the claim: the price never changes,
@@ -107,7 +107,7 @@ begin
   -- locked only for the claim and the two inserts after it.
   select c.price_per_slot into v_price from public.sambatan_campaigns c where c.id = p_campaign_id;
   if not found then
-    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
+    perform sambatan_private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
   end if;
   v_participant.id := gen_random_uuid();
   v_participant.campaign_id := p_campaign_id;
@@ -120,9 +120,9 @@ begin
   v_participant.idempotency_key := p_idempotency_key;
   v_participant.created_at := v_now;
   v_participant.updated_at := v_now;
-  v_response := private.participation_json(v_participant);
+  v_response := sambatan_private.participation_json(v_participant);
   if p_idempotency_key is not null then
-    update private.idempotency_keys k set response = v_response
+    update sambatan_private.idempotency_keys k set response = v_response
      where k.user_id = v_user and k.key = p_idempotency_key;
   end if;
 
@@ -141,13 +141,13 @@ begin
   if not found then
     select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
     if v_campaign.status = 'locked' then
-      perform private.fail('SB021', 'CAMPAIGN_FULL', jsonb_build_object('campaign_id', p_campaign_id));
+      perform sambatan_private.fail('SB021', 'CAMPAIGN_FULL', jsonb_build_object('campaign_id', p_campaign_id));
     elsif v_campaign.status <> 'active' then
-      perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
+      perform sambatan_private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
     elsif v_campaign.deadline <= v_now then
-      perform private.fail('SB030', 'DEADLINE_PASSED', jsonb_build_object('campaign_id', p_campaign_id, 'deadline', private.iso(v_campaign.deadline)));
+      perform sambatan_private.fail('SB030', 'DEADLINE_PASSED', jsonb_build_object('campaign_id', p_campaign_id, 'deadline', sambatan_private.iso(v_campaign.deadline)));
     end if;
-    perform private.fail('SB040', 'SLOTS_INSUFFICIENT', jsonb_build_object(
+    perform sambatan_private.fail('SB040', 'SLOTS_INSUFFICIENT', jsonb_build_object(
       'available_slots', v_campaign.total_slots - v_campaign.filled_slots, 'requested', p_quantity));
   end if;
 
@@ -163,85 +163,21 @@ begin
   return jsonb_build_object('participation', v_response, 'replayed', false);
 end
 $$;
+revoke execute on function public.join_campaign(uuid, integer, text, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.join_campaign(uuid, integer, text, text, text) to authenticated, service_role;
 
 -- Deletes idempotency records past their retention (at least 24 hours).
-create function private.purge_idempotency_keys() returns integer
+create function sambatan_private.purge_idempotency_keys() returns integer
 language plpgsql
 set search_path = ''
 as $$
 declare
   v_deleted integer;
 begin
-  delete from private.idempotency_keys k
-   where k.created_at < private.clock()
-     - make_interval(hours => greatest(24, private.setting_int('idempotency_retention_hours', 24)));
+  delete from sambatan_private.idempotency_keys k
+   where k.created_at < sambatan_private.clock()
+     - make_interval(hours => greatest(24, sambatan_private.setting_int('idempotency_retention_hours', 24)));
   get diagnostics v_deleted = row_count;
   return v_deleted;
-end
-$$;
-
--- Cancels a pending participation (its buyer, or sambatan.manage) and releases its
--- slots exactly once; a locked campaign whose deadline is ahead reopens.
-create function public.cancel_participation(p_participation_id uuid, p_reason text default null) returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_user uuid := auth.uid();
-  v_manager boolean := private.has_permission('sambatan.manage');
-  v_now timestamptz := private.clock();
-  v_campaign_id uuid;
-  v_campaign public.sambatan_campaigns;
-  v_participant public.sambatan_participants;
-begin
-  if v_user is null and not v_manager then
-    perform private.fail('SB001', 'UNAUTHENTICATED');
-  end if;
-  if p_participation_id is null then
-    perform private.invalid('participation_id', 'required');
-  end if;
-  if char_length(p_reason) > 500 then
-    perform private.invalid('reason', 'max_500');
-  end if;
-
-  select p.campaign_id into v_campaign_id from public.sambatan_participants p
-   where p.id = p_participation_id and (v_manager or p.user_id = v_user);
-  if not found then
-    -- Another buyer's participation is reported as missing: its existence is not revealed.
-    perform private.fail('SB012', 'PARTICIPATION_NOT_FOUND', jsonb_build_object('participation_id', p_participation_id));
-  end if;
-
-  -- Campaign row first, then the participant: the same order as every other verb.
-  select * into v_campaign from public.sambatan_campaigns c where c.id = v_campaign_id for update;
-  select * into v_participant from public.sambatan_participants p where p.id = p_participation_id for update;
-
-  if v_participant.status <> 'pending_payment' then
-    perform private.fail('SB024', 'PARTICIPATION_FINAL', jsonb_build_object('status', v_participant.status));
-  end if;
-  if not (v_campaign.status = 'active' or (v_campaign.status = 'locked' and v_campaign.deadline > v_now)) then
-    perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', v_campaign.id, 'status', v_campaign.status));
-  end if;
-
-  update public.sambatan_participants p
-     set status = 'cancelled', cancelled_at = v_now, cancel_reason = p_reason, updated_at = v_now
-   where p.id = p_participation_id
-  returning * into v_participant;
-
-  update public.sambatan_campaigns c
-     set filled_slots = c.filled_slots - v_participant.quantity,
-         status = 'active',
-         locked_at = null,
-         updated_at = v_now
-   where c.id = v_campaign.id;
-
-  perform private.audit(v_campaign.id, 'cancelled', jsonb_build_object(
-    'quantity', v_participant.quantity, 'amount', v_participant.amount, 'reason', p_reason,
-    'by', case when v_participant.user_id = v_user then 'participant' else 'manager' end), v_participant.id);
-  if v_campaign.status = 'locked' then
-    perform private.audit(v_campaign.id, 'reactivated', jsonb_build_object(
-      'filled_slots', v_campaign.filled_slots - v_participant.quantity), v_participant.id);
-  end if;
-  return private.participation_json(v_participant);
 end
 $$;

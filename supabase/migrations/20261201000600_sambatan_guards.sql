@@ -3,7 +3,7 @@
 -- hot paths (join, cancel, lifecycle) pay nothing for it. progress_percent is a
 -- generated column and the verbs set updated_at themselves.
 
-create function private.reject_terminal_campaign_change() returns trigger
+create function sambatan_private.reject_terminal_campaign_change() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -16,9 +16,9 @@ $$;
 create trigger sambatan_campaign_terminal_guard
   before update on public.sambatan_campaigns
   for each row when (old.status in ('fulfilled', 'expired', 'cancelled'))
-  execute function private.reject_terminal_campaign_change();
+  execute function sambatan_private.reject_terminal_campaign_change();
 
-create function private.reject_participant_change() returns trigger
+create function sambatan_private.reject_participant_change() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -38,10 +38,10 @@ create trigger sambatan_participant_guard
     (old.status <> 'pending_payment' and new.status is distinct from old.status)
     or new.quantity <> old.quantity or new.amount <> old.amount
     or new.user_id <> old.user_id or new.campaign_id <> old.campaign_id)
-  execute function private.reject_participant_change();
+  execute function sambatan_private.reject_participant_change();
 
 -- The audit log is append-only.
-create function private.sambatan_audit_append_only() returns trigger
+create function sambatan_private.sambatan_audit_append_only() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -52,4 +52,4 @@ $$;
 
 create trigger sambatan_audit_append_only
   before update or delete on public.sambatan_audit_logs
-  for each row execute function private.sambatan_audit_append_only();
+  for each row execute function sambatan_private.sambatan_audit_append_only();

@@ -5,13 +5,13 @@
 -- Closes the given campaigns (already locked by the caller): `fulfilled` confirms
 -- their pending participants, `expired` refunds them. One row per campaign closed;
 -- campaigns already final are left as they are.
-create function private.close_campaigns(p_ids uuid[], p_to public.sambatan_status, p_reason text default null)
+create function sambatan_private.close_campaigns(p_ids uuid[], p_to public.sambatan_status, p_reason text default null)
 returns table (r_campaign uuid, r_from public.sambatan_status, r_participants bigint, r_amount bigint)
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_now timestamptz := private.clock();
+  v_now timestamptz := sambatan_private.clock();
   v_actor uuid := auth.uid();
   v_role text := coalesce(auth.jwt() ->> 'role', current_user::text);
   v_settle public.sambatan_participant_status :=
@@ -19,7 +19,7 @@ declare
               when 'expired' then 'refunded'::public.sambatan_participant_status end;
 begin
   if v_settle is null then
-    perform private.invalid('status', 'fulfilled_or_expired');
+    perform sambatan_private.invalid('status', 'fulfilled_or_expired');
   end if;
   return query
   with picked as (
@@ -61,18 +61,18 @@ $$;
 
 -- One bounded sweep: claims up to p_batch_size full and up to p_batch_size overdue
 -- campaigns that no other runner holds, and transitions them.
-create function private.sweep(p_batch_size integer)
+create function sambatan_private.sweep(p_batch_size integer)
 returns table (r_campaign uuid, r_from public.sambatan_status, r_to public.sambatan_status, r_participants bigint, r_amount bigint)
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_now timestamptz := private.clock();
+  v_now timestamptz := sambatan_private.clock();
   v_full uuid[];
   v_overdue uuid[];
 begin
   if p_batch_size is null or p_batch_size not between 1 and 10000 then
-    perform private.invalid('batch_size', 'range_1_10000');
+    perform sambatan_private.invalid('batch_size', 'range_1_10000');
   end if;
   select array_agg(s.id) into v_full from (
     select c.id from public.sambatan_campaigns c
@@ -88,10 +88,10 @@ begin
        for update skip locked) s;
   return query
     select f.r_campaign, f.r_from, 'fulfilled'::public.sambatan_status, f.r_participants, f.r_amount
-      from private.close_campaigns(coalesce(v_full, '{}'), 'fulfilled') f
+      from sambatan_private.close_campaigns(coalesce(v_full, '{}'), 'fulfilled') f
     union all
     select e.r_campaign, e.r_from, 'expired'::public.sambatan_status, e.r_participants, e.r_amount
-      from private.close_campaigns(coalesce(v_overdue, '{}'), 'expired', 'deadline_passed') e;
+      from sambatan_private.close_campaigns(coalesce(v_overdue, '{}'), 'expired', 'deadline_passed') e;
 end
 $$;
 
@@ -103,7 +103,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_now timestamptz := private.clock();
+  v_now timestamptz := sambatan_private.clock();
   v_result jsonb;
 begin
   select jsonb_build_object(
@@ -112,14 +112,16 @@ begin
            'confirmed', coalesce(sum(s.r_participants) filter (where s.r_to = 'fulfilled'), 0),
            'refunded', coalesce(sum(s.r_participants) filter (where s.r_to = 'expired'), 0))
     into v_result
-    from private.sweep(p_batch_size) s;
+    from sambatan_private.sweep(p_batch_size) s;
   return v_result || jsonb_build_object('more', exists (
     select 1 from public.sambatan_campaigns c
      where c.status = 'locked' or (c.status = 'active' and c.deadline <= v_now)));
 end
 $$;
+revoke execute on function public.run_sambatan_lifecycle(integer) from public, anon, authenticated, service_role;
+grant execute on function public.run_sambatan_lifecycle(integer) to service_role;
 
--- Kept for operators from the system this replaces: one sweep, listing each transition.
+-- Kept for operators from the legacy system: one sweep, listing each transition.
 create function public.check_sambatan_deadlines() returns jsonb
 language sql
 security definer
@@ -128,11 +130,13 @@ as $$
   select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
            'campaign_id', s.r_campaign, 'from', s.r_from, 'to', s.r_to,
            'participants', s.r_participants, 'amount', s.r_amount)), '[]'::jsonb)
-    from private.sweep(1000) s
+    from sambatan_private.sweep(1000) s
 $$;
+revoke execute on function public.check_sambatan_deadlines() from public, anon, authenticated, service_role;
+grant execute on function public.check_sambatan_deadlines() to service_role;
 
 -- An operator override: closes one active or locked campaign now.
-create function private.close_one(p_campaign_id uuid, p_to public.sambatan_status, p_reason text default null)
+create function sambatan_private.close_one(p_campaign_id uuid, p_to public.sambatan_status, p_reason text default null)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -142,30 +146,34 @@ declare
 begin
   select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id for update;
   if not found then
-    perform private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
+    perform sambatan_private.fail('SB011', 'CAMPAIGN_NOT_FOUND', jsonb_build_object('campaign_id', p_campaign_id));
   end if;
   if v_campaign.status not in ('active', 'locked') then
-    perform private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
+    perform sambatan_private.fail('SB022', 'CAMPAIGN_CLOSED', jsonb_build_object('campaign_id', p_campaign_id, 'status', v_campaign.status));
   end if;
-  perform private.close_campaigns(array[p_campaign_id], p_to, p_reason);
-  return private.campaign_json(private.find_campaign(p_campaign_id));
+  perform sambatan_private.close_campaigns(array[p_campaign_id], p_to, p_reason);
+  return sambatan_private.campaign_json(sambatan_private.find_campaign(p_campaign_id));
 end
 $$;
 
--- Kept for operators from the system this replaces: fulfils one campaign now.
+-- Kept for operators from the legacy system: fulfils one campaign now.
 create function public.complete_sambatan_campaign(p_campaign_id uuid) returns jsonb
 language sql
 security definer
 set search_path = ''
 as $$
-  select private.close_one(p_campaign_id, 'fulfilled')
+  select sambatan_private.close_one(p_campaign_id, 'fulfilled')
 $$;
+revoke execute on function public.complete_sambatan_campaign(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.complete_sambatan_campaign(uuid) to service_role;
 
--- Kept for operators from the system this replaces: expires one campaign now and refunds it.
+-- Kept for operators from the legacy system: expires one campaign now and refunds it.
 create function public.fail_sambatan_campaign(p_campaign_id uuid, p_reason text default 'operator') returns jsonb
 language sql
 security definer
 set search_path = ''
 as $$
-  select private.close_one(p_campaign_id, 'expired', coalesce(p_reason, 'operator'))
+  select sambatan_private.close_one(p_campaign_id, 'expired', coalesce(p_reason, 'operator'))
 $$;
+revoke execute on function public.fail_sambatan_campaign(uuid, text) from public, anon, authenticated, service_role;
+grant execute on function public.fail_sambatan_campaign(uuid, text) to service_role;
