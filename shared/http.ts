@@ -2,6 +2,7 @@
 // one handler, and one answer in our shape with x-request-id and one log line.
 // Handlers only say what they take, which RPC they call and what they answer.
 
+import { withSupabase } from "@supabase/server";
 import type { z } from "zod";
 import { type AuthRule, authenticate } from "./auth.ts";
 import { type Config, type Env, loadConfig } from "./config.ts";
@@ -16,9 +17,32 @@ import { emptyQuery } from "./schemas.ts";
 
 export type { Method };
 
+// docs/API.md's lists: supabase-js sends the first four, apps add Idempotency-Key and
+// Accept-Language (and may pass their own x-request-id); browsers may read ours back.
 export const CORS_ALLOWED_HEADERS =
   "authorization, apikey, x-client-info, content-type, idempotency-key, accept-language, x-request-id";
 export const CORS_EXPOSED_HEADERS = "x-request-id, retry-after, idempotent-replayed";
+
+/**
+ * The CORS headers of an endpoint answering `method`. @supabase/server takes them as
+ * its `cors` configuration (its default is supabase-js's list, which lacks our
+ * request headers and exposes none), and like it every answer carries the same set.
+ */
+export function corsHeadersFor(method: Method): Record<string, string> {
+  return {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": `${method}, OPTIONS`,
+    "access-control-allow-headers": CORS_ALLOWED_HEADERS,
+    "access-control-expose-headers": CORS_EXPOSED_HEADERS,
+    "access-control-max-age": "86400",
+  };
+}
+
+/** What answers no endpoint's route still carries, so a browser can read the error. */
+const ROUTELESS_CORS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": CORS_EXPOSED_HEADERS,
+};
 
 /** What a handler answers: a status (200 by default), a JSON body, extra headers. */
 export interface Reply {
@@ -86,12 +110,8 @@ function requestIdOf(req: Request): string {
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
 }
 
-function baseHeaders(requestId: string): Headers {
-  return new Headers({
-    "access-control-allow-origin": "*",
-    "access-control-expose-headers": CORS_EXPOSED_HEADERS,
-    "x-request-id": requestId,
-  });
+function baseHeaders(requestId: string, cors: Record<string, string> = ROUTELESS_CORS): Headers {
+  return new Headers({ ...cors, "x-request-id": requestId });
 }
 
 export function jsonResponse(status: number, body: unknown, headers: Headers): Response {
@@ -117,20 +137,20 @@ export function plainError(req: Request, code: ErrorCode, details: Record<string
   return errorResponse(new DomainError(code, details), preferredLang(req.headers.get("accept-language")), requestIdOf(req));
 }
 
-function preflight(method: Method, requestId: string): Response {
-  const headers = baseHeaders(requestId);
-  headers.set("access-control-allow-methods", `${method}, OPTIONS`);
-  headers.set("access-control-allow-headers", CORS_ALLOWED_HEADERS);
-  headers.set("access-control-max-age", "86400");
-  return new Response(null, { status: 204, headers });
-}
-
 /** Builds a function's `{ fetch }` from its spec. Nothing runs until the first request. */
 export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS extends z.ZodType>(
   spec: EndpointSpec<BS, QS, HS>,
 ): Endpoint {
   const bodySchema = spec.body ?? emptyQuery;
   const querySchema = spec.query ?? emptyQuery;
+  const cors = corsHeadersFor(spec.method);
+  // @supabase/server answers a preflight itself, before it looks at credentials or
+  // configuration. Only OPTIONS goes through it: its authentication answers in its
+  // own body and builds two clients per request, where ours answers in our error
+  // shape with our rules (shared/auth.ts), so every other method is ours.
+  const preflight = withSupabase({ auth: "none", cors: { headers: cors } }, () => {
+    throw new Error("withSupabase runs no handler for OPTIONS");
+  });
 
   async function run(req: Request, requestId: string, lang: Lang, log: { auth?: string; user?: string }): Promise<Reply> {
     if (req.method !== spec.method) {
@@ -177,11 +197,12 @@ export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS ex
       let response: Response;
 
       if (req.method === "OPTIONS") {
-        response = preflight(spec.method, requestId);
+        response = await preflight(req);
+        response.headers.set("x-request-id", requestId);
       } else {
         try {
           const reply = await run(req, requestId, lang, log);
-          const headers = baseHeaders(requestId);
+          const headers = baseHeaders(requestId, cors);
           for (const [k, v] of Object.entries(reply.headers ?? {})) if (v !== undefined) headers.set(k, v);
           if (reply.logError !== undefined) log.error = describeError(reply.logError);
           response = reply.contentType
@@ -191,7 +212,7 @@ export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS ex
           const err = caught instanceof DomainError ? caught : new DomainError("INTERNAL", {}, { cause: caught });
           log.code = err.code;
           if (err.status >= 500) log.error = describeError(err.cause ?? err);
-          const headers = baseHeaders(requestId);
+          const headers = baseHeaders(requestId, cors);
           if (err.code === "METHOD_NOT_ALLOWED") headers.set("allow", `${spec.method}, OPTIONS`);
           response = errorResponse(err, lang, requestId, headers);
         }

@@ -1,4 +1,4 @@
-// Input and output shapes of every endpoint, with the limits API.md promises.
+// Input and output shapes of every endpoint, with the limits docs/API.md promises.
 // Inputs are strict (unknown fields are rejected) and checked before any database
 // work; the RPCs check the same limits again, so a direct caller gets them too.
 
@@ -299,7 +299,7 @@ export const jobStatus = z.strictObject({
   last_run: execution.nullable(),
 });
 
-/** Every job, plus sambatan.lifecycle's fields at top level (the shape API.md promises). */
+/** Every job, plus sambatan.lifecycle's fields at top level (the shape docs/API.md promises). */
 export const schedulerStatus = z.strictObject({
   jobs: z.array(jobStatus),
   is_running: z.boolean(),

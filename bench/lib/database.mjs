@@ -105,7 +105,7 @@ export async function openBenchDatabase({ url, tune = true } = {}) {
   // Every join in a benchmark comes from a new buyer; the per-buyer limit would only
   // turn the load into RATE_LIMITED answers.
   await sql`update sambatan_private.settings set value = '0' where key = 'join_rate_limit_per_minute'`;
-  for (const file of ['physical.sql', 'seed-flow.sql', 'variant.sql']) {
+  for (const file of ['physical.sql', 'legacy-flow.sql']) {
     await sql.unsafe(fs.readFileSync(path.join(BENCH_SQL, file), 'utf8'));
   }
 

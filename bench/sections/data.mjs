@@ -9,8 +9,11 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { actAs, actAsSql } from '../../dev/db/act-as.mjs';
 import { brief, pgbench, pool } from '../lib/pgbench.mjs';
 import { percentile, progress, ratio } from '../lib/util.mjs';
+
+const AS_SERVICE = actAs({ role: 'service_role' });
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -112,7 +115,7 @@ async function sweep(sql, batch, pgStatStatements) {
       await conn`begin`;
       let r;
       try {
-        await conn`select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true)`;
+        await conn.unsafe(AS_SERVICE.text, AS_SERVICE.values);
         [{ r }] = await conn`select public.run_sambatan_lifecycle(${batch}::int) as r`;
         await conn`commit`;
       } catch (err) {
@@ -214,7 +217,7 @@ export async function lifecycleSection(ctx) {
 
 // ---------------------------------------------------------------------------
 
-const AS_ANON = `select set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true);`;
+const AS_ANON = `${actAsSql({ role: 'anon' })};`;
 const LIST_SCRIPTS = {
   first: `begin;\n${AS_ANON}\nselect public.list_campaigns(p_limit => 20);\ncommit;\n`,
   deep: `begin;\n${AS_ANON}\nselect public.list_campaigns(p_limit => 20, p_cursor => :cursor);\ncommit;\n`,
@@ -256,7 +259,8 @@ export async function listSection(ctx) {
       select sambatan_private.encode_cursor(jsonb_build_array(c.created_at, c.id)) as cursor, c.created_at::text as at, c.id
         from public.sambatan_campaigns c order by c.created_at desc, c.id desc offset ${position - 1} limit 1`;
     const [page] = await sql.begin(async (tx) => {
-      await tx`select set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true)`;
+      const as = actAs({ role: 'anon' });
+      await tx.unsafe(as.text, as.values);
       return tx`select jsonb_array_length(public.list_campaigns(p_limit => 20, p_cursor => ${key.cursor}) -> 'items') as n`;
     });
     if (page.n !== 20) throw new Error(`list_campaigns at row ${position} answered ${page.n} items, not 20`);

@@ -1,16 +1,18 @@
 // Figures 1 and 2: joins per second on ONE hot campaign at 1, 8 and 32 clients,
-// against the physical limit (one row updated by pgbench) and against the seed's
+// against the physical limit (one row updated by pgbench) and against the legacy
 // three-round-trip flow, all measured in the same rounds. Plus, when the ratio at 8
 // clients is below 0.8, the profile that says what bounds it.
 
+import { actAsSql, sqlExpression } from '../../dev/db/act-as.mjs';
 import { brief, pgbench, pool } from '../lib/pgbench.mjs';
 import { progress, ratio, sleep } from '../lib/util.mjs';
 
 // What PostgREST runs first in every request transaction: the caller's role and
 // claims, transaction-local. Each script run is a new buyer: n counts per client.
 const BUYER = `md5(:client_id || '-' || :n || '-' || :tag)::uuid`;
-const AS_BUYER = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '{"role":"authenticated","sub":"' || ${BUYER} || '"}', true);`;
-const AS_SERVICE = `select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true);`;
+const AS_BUYER = `${actAsSql({ role: 'authenticated', claims: sqlExpression(`'{"role":"authenticated","sub":"' || ${BUYER} || '"}'`) })};`;
+const AS_SERVICE = `${actAsSql({ role: 'service_role' })};`;
+const AS_ANON = `${actAsSql({ role: 'anon' })};`;
 
 export const SCRIPTS = {
   // The physical limit: one hot row, one statement, autocommit.
@@ -19,8 +21,8 @@ export const SCRIPTS = {
   // statement, commit: the row stays locked across the client's COMMIT round trip).
   wrapped: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nupdate bench.t set n = n + 1 where id = 1;\ncommit;\n`,
   join: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nselect public.join_campaign(p_campaign_id => :cid, p_quantity => 1, p_shipping_address => 'Jl. Bench 1');\ncommit;\n`,
-  // The seed's join: three PostgREST requests with the service-role key, each its own transaction.
-  seed: [
+  // The legacy join: three PostgREST requests with the service-role key, each its own transaction.
+  legacy: [
     '\\set n :n + 1',
     'begin;', AS_SERVICE, 'select * from bench_seed.sambatan_campaigns where id = :cid;', 'commit;',
     'begin;', AS_SERVICE, 'select bench_seed.reserve_sambatan_slots(p_campaign_id => :cid, p_slot_count => 1);', 'commit;',
@@ -30,9 +32,7 @@ export const SCRIPTS = {
   ].join('\n'),
   // Profile only: joins spread over one campaign per client (no hot row).
   spread: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nselect public.join_campaign(p_campaign_id => md5(:cpre || :client_id)::uuid, p_quantity => 1, p_shipping_address => 'Jl. Bench 1');\ncommit;\n`,
-  // Profile only: the bench-only variants of join_campaign (bench/sql/variant.sql).
-  claimLast: `\\set n :n + 1\nbegin;\n${AS_BUYER}\nselect bench_variant.join_claim_last(p_campaign_id => :cid, p_quantity => 1, p_shipping_address => 'Jl. Bench 1');\ncommit;\n`,
-  list: `begin;\nselect set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true);\nselect public.list_campaigns(p_limit => 20);\ncommit;\n`,
+  list: `begin;\n${AS_ANON}\nselect public.list_campaigns(p_limit => 20);\ncommit;\n`,
 };
 
 const runTag = Math.random().toString(36).slice(2, 8);
@@ -67,13 +67,13 @@ export async function joinSection(ctx) {
   const out = { rounds: cfg.rounds, seconds: cfg.seconds, byClients: [] };
   for (const clients of cfg.clients) {
     const cid = await hotCampaign(db.sql, productId);
-    const seedCid = await hotCampaign(db.sql, productId, 'bench_seed');
-    const runs = { physical: [], wrapped: [], join: [], seed: [] };
+    const legacyCid = await hotCampaign(db.sql, productId, 'bench_seed');
+    const runs = { physical: [], wrapped: [], join: [], legacy: [] };
     for (let round = 0; round < cfg.rounds; round++) {
       // Alternate the order so drift from other load on the machine hits every side alike.
-      const order = round % 2 === 0 ? ['physical', 'join', 'seed', 'wrapped'] : ['wrapped', 'seed', 'join', 'physical'];
+      const order = round % 2 === 0 ? ['physical', 'join', 'legacy', 'wrapped'] : ['wrapped', 'legacy', 'join', 'physical'];
       for (const kind of order) {
-        const vars = kind === 'seed' ? { cid: seedCid, tag: tag() } : kind === 'join' ? { cid, tag: tag() } : { tag: tag() };
+        const vars = kind === 'legacy' ? { cid: legacyCid, tag: tag() } : kind === 'join' ? { cid, tag: tag() } : { tag: tag() };
         const m = await pgbench(db, tmp, { name: kind, script: SCRIPTS[kind], clients, seconds: cfg.seconds, vars });
         runs[kind].push(m);
         progress(`  ${kind.padEnd(8)} ${String(clients).padStart(2)} clients: ${m.tps.toFixed(0)} tx/s, p99 ${m.p99?.toFixed(2)} ms`);
@@ -81,20 +81,20 @@ export async function joinSection(ctx) {
     }
     const pooled = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, pool(v)]));
     const check = await slotCheck(db.sql, cid);
-    const seedCheck = await slotCheck(db.sql, seedCid, 'bench_seed');
+    const legacyCheck = await slotCheck(db.sql, legacyCid, 'bench_seed');
     out.byClients.push({
       clients,
       physical: brief(pooled.physical),
       wrapped: brief(pooled.wrapped),
       join: brief(pooled.join),
-      seed: brief(pooled.seed),
+      legacy: brief(pooled.legacy),
       joinVsPhysical: ratio(pooled.join.tps, pooled.physical.tps),
       joinVsWrapped: ratio(pooled.join.tps, pooled.wrapped.tps),
-      joinVsSeed: ratio(pooled.join.tps, pooled.seed.tps),
+      joinVsLegacy: ratio(pooled.join.tps, pooled.legacy.tps),
       check: { ...check, acknowledged: pooled.join.count },
-      seedCheck: { ...seedCheck, acknowledged: pooled.seed.count },
+      legacyCheck: { ...legacyCheck, acknowledged: pooled.legacy.count },
     });
-    progress(`join at ${clients} clients: ${(pooled.join.tps).toFixed(0)}/s = ${ratio(pooled.join.tps, pooled.physical.tps)?.toFixed(3)} of the physical limit, ${ratio(pooled.join.tps, pooled.seed.tps)?.toFixed(2)}× the seed flow; oversell check ${check.ok ? 'ok' : 'FAILED'}`);
+    progress(`join at ${clients} clients: ${(pooled.join.tps).toFixed(0)}/s = ${ratio(pooled.join.tps, pooled.physical.tps)?.toFixed(3)} of the physical limit, ${ratio(pooled.join.tps, pooled.legacy.tps)?.toFixed(2)}× the legacy flow; oversell check ${check.ok ? 'ok' : 'FAILED'}`);
   }
   return out;
 }
@@ -126,7 +126,7 @@ async function sampleWaits(sql, until) {
   await sleep(500); // past connection set-up
   while (!stop) {
     const rows = await sql`
-      select state, wait_event_type, wait_event, query ~ 'join_campaign|join_claim_last' as after_join
+      select state, wait_event_type, wait_event, query ~ 'join_campaign' as after_join
         from pg_stat_activity
        where datname = current_database() and usename = 'authenticator' and pid <> pg_backend_pid()`;
     let heldIdle = false;
@@ -172,29 +172,7 @@ export async function joinProfile(ctx, joinResult) {
   out.spread = brief(await pgbench(db, tmp, { name: 'spread', script: SCRIPTS.spread, clients, seconds, vars: { cpre, tag: tag() } }));
   progress(`  profile: joins spread over ${clients} campaigns: ${out.spread.tps.toFixed(0)}/s`);
 
-  // 2. The statement-order variant (bench/sql/variant.sql), interleaved with the real
-  //    join in the same minutes; each on its own hot campaign. The claim-last runs are
-  //    sampled too: their foreign-key check meets the hot row another join holds.
-  const ids = {
-    join: await hotCampaign(db.sql, productId, 'public', 'Bench profile'),
-    claimLast: await hotCampaign(db.sql, productId, 'public', 'Bench claim last'),
-  };
-  const runs = { join: [], claimLast: [] };
-  for (let i = 0; i < 2; i++) {
-    for (const kind of i === 0 ? ['join', 'claimLast'] : ['claimLast', 'join']) {
-      const bench = pgbench(db, tmp, { name: kind, script: SCRIPTS[kind], clients, seconds, vars: { cid: ids[kind], tag: tag() } });
-      if (kind === 'claimLast' && i === 1) out.claimLastWaits = (await sampleWaits(db.sql, bench)).states;
-      runs[kind].push(await bench);
-    }
-  }
-  out.hotSameTime = brief(pool(runs.join));
-  out.claimLast = brief(pool(runs.claimLast));
-  out.claimLastVsJoin = ratio(out.claimLast.tps, out.hotSameTime.tps);
-  out.variantChecks = { claimLast: await slotCheck(db.sql, ids.claimLast) };
-  const hcid = ids.join;
-  progress(`  profile: join ${out.hotSameTime.tps.toFixed(0)}/s, claim-last ${out.claimLast.tps.toFixed(0)}/s`);
-
-  // 3. Per-statement cost inside join_campaign, alone (1 client) and under contention (8 clients),
+  // 2. Per-statement cost inside join_campaign, alone (1 client) and under contention (8 clients),
   //    with the 8-client run's backends sampled for what they wait on.
   if (db.pgStatStatements) {
     const pcid = await hotCampaign(db.sql, productId, 'public', 'Bench statements');
@@ -228,9 +206,9 @@ export async function joinProfile(ctx, joinResult) {
     progress(`  profile: statements and wait events sampled`);
   }
 
-  // 4. Plans of the writes inside join_campaign, as the buyer, rolled back; and the row
+  // 3. Plans of the writes inside join_campaign, as the buyer, rolled back; and the row
   //    triggers that run on every UPDATE of a campaign (no WHEN clause), i.e. under the lock.
-  out.explain = await explainJoinWrites(db.sql, hcid);
+  out.explain = await explainJoinWrites(db.sql, await hotCampaign(db.sql, productId, 'public', 'Bench profile'));
   out.claimTriggers = (await db.sql`
     select t.tgname as name from pg_trigger t
      where t.tgrelid = 'public.sambatan_campaigns'::regclass and not t.tgisinternal

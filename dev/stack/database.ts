@@ -8,9 +8,9 @@ import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { migrate, seed, type SqlExecutor } from "../db/migrate.ts";
 import type { Db } from "../../shared/db/port.ts";
-import { pgliteDb } from "../../shared/db/pglite.ts";
-import { postgresDb } from "../../shared/db/postgres.ts";
-import type { Limits } from "../../shared/db/sql.ts";
+import { pgliteDb } from "../db/pglite.ts";
+import { postgresDb } from "../db/postgres.ts";
+import type { Limits } from "../db/sql.ts";
 import { pgliteExtensions } from "../db/pglite-extensions.ts";
 
 export interface StackDatabase {

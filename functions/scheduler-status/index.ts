@@ -1,4 +1,4 @@
-// GET scheduler-status: every job's status, plus the seed's fields for sambatan.lifecycle.
+// GET scheduler-status: every job's status, plus the legacy scheduler's fields for sambatan.lifecycle.
 import { argsFrom } from "../../shared/db/port.ts";
 import { ENDPOINTS } from "../../shared/endpoints.ts";
 import { defineEndpoint } from "../../shared/http.ts";

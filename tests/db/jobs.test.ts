@@ -150,7 +150,7 @@ describe("running a job", () => {
   });
 });
 
-test("status has the seed's top-level fields for sambatan.lifecycle", async () => {
+test("status has the legacy scheduler's top-level fields for sambatan.lifecycle", async () => {
   const s = await db.rpc(reader, "sambatan_job_status");
   expect(s.jobs.map((j: any) => j.job)).toEqual(expect.arrayContaining(["jobs.cleanup", "sambatan.deadline-reminders", "sambatan.lifecycle"]));
   expect(s).toHaveProperty("is_running");

@@ -1,5 +1,5 @@
 // Who may call what: every served function × every credential an app or an
-// attacker can present → the status (and code) API.md promises, as one table; then
+// attacker can present → the status (and code) docs/API.md promises, as one table; then
 // broken object-level authorization: buyer B never reads, cancels or learns of
 // buyer A's participation, through ids, status filters, cursors or idempotency keys.
 // Runs on real PostgreSQL so the tests can look at the rows behind the answers.
@@ -33,7 +33,7 @@ const BAD_TOKENS: Credential[] = ["expired token", "token signed by another key"
 const USERS: Credential[] = ["buyer A", "buyer B", "participant owner", "manager", "operator"];
 const PERMISSIONS_OF: Partial<Record<Credential, string[]>> = { manager: MANAGE, operator: OPERATE };
 
-/** The answer API.md promises for `cred` on `slug`. */
+/** The answer docs/API.md promises for `cred` on `slug`. */
 function expectedOutcome(slug: string, spec: EndpointSpec, cred: Credential): string {
   const ok = String(spec.success);
   if (spec.rule === "none") return ok; // credentials are not even looked at
@@ -159,13 +159,13 @@ describe("authorization", () => {
     }
   }
 
-  test("every function × every credential answers the status API.md gives it (the whole matrix)", async () => {
+  test("every function × every credential answers the status docs/API.md gives it (the whole matrix)", async () => {
     // Read at run time: a function added to functions/ without a row here fails the test.
     const slugs = await servedFunctions();
     const unknown = slugs.filter((s) => !ENDPOINTS[s]);
     expect(unknown, "functions without a row in ENDPOINTS (tests/e2e/harness.ts)").toEqual([]);
     for (const required of Object.keys(ENDPOINTS).filter((s) => s !== "openapi" && s !== "metrics")) {
-      expect(slugs, "API.md's endpoints are all served").toContain(required);
+      expect(slugs, "docs/API.md's endpoints are all served").toContain(required);
     }
 
     const actual: Record<string, Record<string, string>> = {};

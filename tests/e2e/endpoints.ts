@@ -1,5 +1,5 @@
 // Every endpoint through supabase-js `functions.invoke` against a running stack:
-// the success path and each error status API.md gives it. One suite, run on the
+// the success path and each error status docs/API.md gives it. One suite, run on the
 // embedded database and on real PostgreSQL, so both adapters answer alike.
 
 import { randomUUID } from "node:crypto";
@@ -121,7 +121,7 @@ export function endpointSuite(start: () => Promise<Stack>) {
   });
 
   describe("campaigns-create", () => {
-    test("a manager or a secret key creates (201); the campaign has API.md's fields", async () => {
+    test("a manager or a secret key creates (201); the campaign has docs/API.md's fields", async () => {
       schema.campaign.parse(await createCampaign());
       const bySecret = await invoke(service, "campaigns-create", {
         body: { product_id: SEED_PRODUCTS.kopiGayo, title: "Oleh server", total_slots: 5, price_per_slot: 1000, deadline: inDays(1) },
@@ -467,7 +467,7 @@ export function endpointSuite(start: () => Promise<Stack>) {
       expect((await invoke(service, "scheduler-trigger", { body: {} })).status).toBe(200);
     });
 
-    test("scheduler-status shows every job and the seed's fields for sambatan.lifecycle", async () => {
+    test("scheduler-status shows every job and the legacy scheduler's fields for sambatan.lifecycle", async () => {
       const r = await invoke(operator, "scheduler-status", { method: "GET" });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ is_running: false, interval_minutes: 5, next_run_time: expect.any(String) });

@@ -241,7 +241,7 @@ export interface EndpointSpec {
 
 const address = "Jl. Cempaka Putih No. 7\nJakarta Pusat";
 
-/** Every endpoint of API.md, plus the two utility functions. */
+/** Every function of docs/API.md: the endpoints, then the two utility functions. */
 export const ENDPOINTS: Record<string, EndpointSpec> = {
   "campaigns-create": {
     method: "POST", rule: "sambatan.manage", success: 201, needsFixture: false, usesDatabase: true,

@@ -5,7 +5,8 @@
 import { PGlite } from "@electric-sql/pglite";
 import { randomUUID } from "node:crypto";
 import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
-import { callStatement } from "../../shared/db/sql.ts";
+import { actAs } from "../../dev/db/act-as.mjs";
+import { callStatement } from "../../dev/db/sql.ts";
 import { invariantViolationsSql } from "./invariants.ts";
 import { pgliteExtensions } from "../../dev/db/pglite-extensions.ts";
 
@@ -56,10 +57,8 @@ export class TestDb {
     const call = callStatement(name, args);
     return this.serial(() =>
       this.pg.transaction(async (tx) => {
-        await tx.query(
-          "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('sambatan.clock_offset', $3, true)",
-          [claims.role, JSON.stringify(claims), this.clockOffset],
-        );
+        const as = actAs({ role: claims.role, claims }, { "sambatan.clock_offset": this.clockOffset });
+        await tx.query(as.text, as.values);
         const { rows } = await tx.query<{ result: T }>(call.text, call.values);
         return rows[0].result;
       })
@@ -82,10 +81,8 @@ export class TestDb {
   asRole<T = any>(claims: Claims, text: string, params: unknown[] = []): Promise<T[]> {
     return this.serial(() =>
       this.pg.transaction(async (tx) => {
-        await tx.query("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)", [
-          claims.role,
-          JSON.stringify(claims),
-        ]);
+        const as = actAs({ role: claims.role, claims });
+        await tx.query(as.text, as.values);
         return (await tx.query<T>(text, params)).rows;
       })
     );

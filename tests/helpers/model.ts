@@ -1,6 +1,6 @@
 // A small reference model of the slot logic (join_campaign, cancel_participation,
 // run_sambatan_lifecycle and the operator overrides), written from the rules in
-// API.md and the precedence of checks in the migrations. The model-based test
+// docs/API.md and the precedence of checks in the migrations. The model-based test
 // drives random histories through it and through the database and demands the
 // same outcome, SQLSTATE for SQLSTATE, after every step.
 //

@@ -5,7 +5,8 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { migrate, type SqlExecutor } from "../../dev/db/migrate.ts";
-import { callStatement } from "../../shared/db/sql.ts";
+import { actAs } from "../../dev/db/act-as.mjs";
+import { callStatement } from "../../dev/db/sql.ts";
 
 export { anon, buyer, type Claims, manager, service } from "./db.ts";
 import type { Claims } from "./db.ts";
@@ -47,11 +48,17 @@ export function connect(options: ConnectOptions = {}): Sql {
  * PostgREST does: transaction-local role and request.jwt.claims, so RLS,
  * grants and auth.uid() see exactly what a deployed request would.
  */
-export function asUser<T>(sql: Sql, claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export function asUser<T>(sql: Sql, claims: Claims, fn: (tx: Tx) => Promise<T>, settings: Record<string, string> = {}): Promise<T> {
   return sql.begin(async (tx) => {
-    await tx`select set_config('role', ${claims.role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+    await becomeCaller(tx, claims, settings);
     return fn(tx);
   }) as Promise<T>;
+}
+
+/** Makes the rest of `tx` run as `claims`, plus transaction-local `settings` (clock offset, lock_timeout…). */
+export async function becomeCaller(tx: Tx, claims: Claims, settings: Record<string, string> = {}): Promise<void> {
+  const as = actAs({ role: claims.role, claims }, settings);
+  await tx.unsafe(as.text, as.values);
 }
 
 /** Calls public.<name>(p_x => …) as `claims` in its own transaction and returns its jsonb result. */

@@ -1,7 +1,7 @@
 // Real connections racing on a real PostgreSQL: no oversell, no deadlock, and the
 // invariants hold after every run.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buyer, freshDatabase, type FreshDatabase, manager, rpc, service } from "../helpers/pg.ts";
+import { becomeCaller, buyer, freshDatabase, type FreshDatabase, manager, rpc, service } from "../helpers/pg.ts";
 import { invariantViolationsSql } from "../helpers/invariants.ts";
 
 let db: FreshDatabase;
@@ -101,7 +101,7 @@ test("a lock wait is bounded by lock_timeout (55P03) instead of queueing forever
   });
   await new Promise((r) => setTimeout(r, 200));
   const waiting = db.sql.begin(async (tx) => {
-    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(buyer())}, true), set_config('lock_timeout', '300ms', true)`;
+    await becomeCaller(tx, buyer(), { lock_timeout: "300ms" });
     return tx`select public.join_campaign(p_campaign_id => ${c.id}, p_quantity => 1, p_shipping_address => 'A')`;
   });
   await expect(waiting).rejects.toMatchObject({ code: "55P03" });

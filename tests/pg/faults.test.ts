@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 import type postgres from "postgres";
 import { PG_BINDIR } from "../../dev/pg-cluster.mjs";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buyer, type Claims, freshDatabase, type FreshDatabase, manager, rpc, service, type Sql } from "../helpers/pg.ts";
+import { actAsSql } from "../../dev/db/act-as.mjs";
+import { becomeCaller, buyer, type Claims, freshDatabase, type FreshDatabase, manager, rpc, service, type Sql } from "../helpers/pg.ts";
 import { invariantViolationsSql } from "../helpers/invariants.ts";
 
 let db: FreshDatabase;
@@ -48,8 +49,7 @@ function victim(claims: Claims, name: string, args: Record<string, unknown>, off
   const named = Object.entries(args).map(([k, v]) => `${k} => ${literal(v)}`).join(", ");
   const script = `\\set VERBOSITY verbose
 begin;
-select set_config('role', ${literal(claims.role)}, true), set_config('request.jwt.claims', ${literal(JSON.stringify(claims))}, true),
-       set_config('sambatan.clock_offset', ${literal(offset)}, true) \\g /dev/null
+${actAsSql({ role: claims.role, claims }, { "sambatan.clock_offset": offset })} \\g /dev/null
 select public.${name}(${named})::text as result \\gset
 commit;
 \\echo RESULT :result
@@ -86,8 +86,7 @@ commit;
 function call(sql: Sql, claims: Claims, name: string, args: Record<string, unknown>, offset = "0") {
   const keys = Object.keys(args);
   return sql.begin(async (tx) => {
-    await tx`select set_config('role', ${claims.role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                    set_config('sambatan.clock_offset', ${offset}, true)`;
+    await becomeCaller(tx, claims, { "sambatan.clock_offset": offset });
     const text = `select public.${name}(${keys.map((k, i) => `${k} => $${i + 1}`).join(", ")}) as result`;
     return (await tx.unsafe(text, keys.map((k) => args[k]) as never[]))[0].result;
   });

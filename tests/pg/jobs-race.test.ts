@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { PG_BINDIR } from "../../dev/pg-cluster.mjs";
+import { actAsSql } from "../../dev/db/act-as.mjs";
 import { buyer, freshDatabase, type FreshDatabase, manager, rpc, service } from "../helpers/pg.ts";
 import { invariantViolationsSql } from "../helpers/invariants.ts";
 
@@ -68,7 +69,7 @@ test("a runner killed mid-batch leaves no half-done campaign; the next run takes
   // its backend must not touch the test's own connection pools.
   const runner = spawn(`${PG_BINDIR}/psql`, ["-X", "-q", "-d", db.url, "-v", "ON_ERROR_STOP=1", "-c", `
     begin;
-    select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true);
+    ${actAsSql({ role: "service_role" })};
     select public.sambatan_run_job_batch(p_execution_id => ${execution.id});
     commit;`], { stdio: "ignore", env: { ...process.env, PGAPPNAME: "lost-runner" } });
   const exited = new Promise<number | null>((resolve) => runner.on("exit", resolve));

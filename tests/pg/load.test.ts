@@ -3,7 +3,7 @@
 // is persisted exactly once, every rejected join wrote nothing, and the invariants hold.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import postgres from "postgres";
-import { buyer, type Claims, databaseUrl, freshDatabase, type FreshDatabase, manager, rpc, service } from "../helpers/pg.ts";
+import { becomeCaller, buyer, type Claims, databaseUrl, freshDatabase, type FreshDatabase, manager, rpc, service } from "../helpers/pg.ts";
 import { invariantViolationsSql, ledgerSql } from "../helpers/invariants.ts";
 
 const CONNECTIONS = 50;
@@ -27,8 +27,8 @@ async function join(who: Claims, campaignId: string): Promise<{ pid: number } & 
   let pid = 0;
   try {
     const value = await db.sql.begin(async (tx) => {
-      [{ pid }] = await tx`select pg_backend_pid() as pid, set_config('role', ${who.role}, true),
-                                  set_config('request.jwt.claims', ${JSON.stringify(who)}, true)`;
+      await becomeCaller(tx, who);
+      [{ pid }] = await tx`select pg_backend_pid() as pid`;
       const [{ result }] = await tx`
         select public.join_campaign(p_campaign_id => ${campaignId}, p_quantity => 1, p_shipping_address => 'Jl. Beban 1000') as result`;
       return result;

@@ -9,7 +9,7 @@
 // MODEL_RUNS raises (or lowers) the number of histories.
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buyer, type Claims, freshDatabase, type FreshDatabase, manager, service } from "../helpers/pg.ts";
+import { becomeCaller, buyer, type Claims, freshDatabase, type FreshDatabase, manager, service } from "../helpers/pg.ts";
 import { invariantViolationsSql } from "../helpers/invariants.ts";
 import { type LifecycleSummary, type Outcome, SambatanModel } from "../helpers/model.ts";
 
@@ -99,8 +99,7 @@ async function call(claims: Claims, name: string, args: Record<string, unknown>,
   const text = `select public.${name}(${keys.map((k, i) => `${k} => $${i + 1}`).join(", ")}) as result`;
   try {
     const value = await db.sql.begin(async (tx) => {
-      await tx`select set_config('role', ${claims.role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                      set_config('sambatan.clock_offset', ${`${offsetMinutes} minutes`}, true)`;
+      await becomeCaller(tx, claims, { "sambatan.clock_offset": `${offsetMinutes} minutes` });
       return (await tx.unsafe(text, keys.map((k) => args[k]) as never[]))[0].result;
     });
     return { ok: true, value };

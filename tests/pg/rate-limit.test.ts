@@ -3,7 +3,7 @@
 // N from sambatan_private.settings ('join_rate_limit_per_minute', default 10, 0 = off),
 // exact even when one user's joins arrive over many connections at once.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buyer, type Claims, freshDatabase, type FreshDatabase, rpc } from "../helpers/pg.ts";
+import { becomeCaller, buyer, type Claims, freshDatabase, type FreshDatabase, rpc } from "../helpers/pg.ts";
 import { invariantViolationsSql } from "../helpers/invariants.ts";
 
 let db: FreshDatabase;
@@ -33,9 +33,8 @@ const servedBy = new Set<number>();
 /** join_campaign as `who` with the SQL clock moved by `offset` inside its transaction. */
 function join(who: Claims, campaignId: string, extra: Record<string, unknown> = {}, offset = "0") {
   return db.sql.begin(async (tx) => {
-    const [{ pid }] = await tx`
-      select pg_backend_pid() as pid, set_config('role', ${who.role}, true),
-             set_config('request.jwt.claims', ${JSON.stringify(who)}, true), set_config('sambatan.clock_offset', ${offset}, true)`;
+    await becomeCaller(tx, who, { "sambatan.clock_offset": offset });
+    const [{ pid }] = await tx`select pg_backend_pid() as pid`;
     servedBy.add(pid);
     const key = (extra.p_idempotency_key as string | undefined) ?? null;
     const [{ result }] = await tx`

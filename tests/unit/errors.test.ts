@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { codeForSqlstate, DomainError, ERRORS, fromDatabaseError, messageFor } from "../../shared/errors.ts";
 
-// The codes and statuses of API.md's error table, which apps are built against.
+// The codes and statuses of docs/API.md's error table, which apps are built against.
 const API_CODES: Record<string, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
@@ -38,7 +38,7 @@ const migrationsSql = readdirSync(migrationsDir)
   .join("\n");
 
 describe("the error table", () => {
-  test("holds exactly API.md's codes, each with API.md's status", () => {
+  test("holds exactly docs/API.md's codes, each with docs/API.md's status", () => {
     expect(Object.fromEntries(Object.entries(ERRORS).map(([code, spec]) => [code, spec.status]))).toEqual(API_CODES);
   });
 

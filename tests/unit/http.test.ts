@@ -88,6 +88,20 @@ describe("the endpoint wrapper", () => {
     expect(r.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  test("a preflight needs no configuration, and errors carry the same CORS headers as the preflight", async () => {
+    // Preflights come before anything reads the environment: a broken one still answers them.
+    const broken = endpoint({ env: () => ({ SUPABASE_URL: "not a url" }) });
+    const pre = await broken.fetch(new Request(`${URL_}/probe`, { method: "OPTIONS" }));
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-expose-headers")).toBe("x-request-id, retry-after, idempotent-replayed");
+    expect(pre.headers.get("access-control-max-age")).toBe("86400");
+    const refused = await call(endpoint(), json({ n: 1 }));
+    expect(refused.status).toBe(401);
+    for (const h of ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers", "access-control-expose-headers"]) {
+      expect(refused.headers.get(h), h).toBe(pre.headers.get(h));
+    }
+  });
+
   test("wrong method is METHOD_NOT_ALLOWED (405) with Allow", async () => {
     const r = await call(endpoint(), { method: "GET" });
     expect(r.status).toBe(405);

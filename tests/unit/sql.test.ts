@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { argsFrom, RPC_NAMES } from "../../shared/db/port.ts";
-import { callerStatement, rpcStatement } from "../../shared/db/sql.ts";
+import { actAs, actAsSql, sqlExpression } from "../../dev/db/act-as.mjs";
+import { callerStatement, rpcStatement } from "../../dev/db/sql.ts";
 
 const limits = { lockTimeoutMs: 3000, statementTimeoutMs: 8000 };
 
@@ -42,5 +43,29 @@ describe("the direct adapters' SQL", () => {
 
   test("argsFrom prefixes input fields and renames the few that differ", () => {
     expect(argsFrom({ quantity: 2, id: "x" }, { id: "campaign_id" })).toEqual({ p_quantity: 2, p_campaign_id: "x" });
+  });
+});
+
+describe("acting as the caller (dev/db/act-as.mjs)", () => {
+  test("binds role, claims and settings as parameters, the claims always naming the role", () => {
+    expect(actAs({ role: "authenticated", claims: { sub: "u" } }, { "sambatan.clock_offset": "5 minutes" })).toEqual({
+      text: "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('sambatan.clock_offset', $3, true)",
+      values: ["authenticated", '{"sub":"u","role":"authenticated"}', "5 minutes"],
+    });
+  });
+
+  test("quotes values into one SQL text for scripts, and keeps SQL expressions as they are", () => {
+    expect(actAsSql({ role: "anon" })).toBe(
+      "select set_config('role', 'anon', true), set_config('request.jwt.claims', '{\"role\":\"anon\"}', true)",
+    );
+    expect(actAsSql({ role: "authenticated", claims: { sub: "o'brien" } })).toContain(`'{"sub":"o''brien","role":"authenticated"}'`);
+    expect(actAsSql({ role: "authenticated", claims: sqlExpression("json_build_object('sub', :buyer)::text") }))
+      .toBe("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', json_build_object('sub', :buyer)::text, true)");
+    expect(() => actAs({ role: "authenticated", claims: sqlExpression("x") })).toThrow(/actAsSql/);
+  });
+
+  test("refuses a setting name that is not an identifier, and a missing role", () => {
+    expect(() => actAs({ role: "anon" }, { "x', 'y": "1" })).toThrow(/setting name/);
+    expect(() => actAsSql({ role: "" })).toThrow(/role/);
   });
 });

@@ -1,9 +1,9 @@
--- Bench-only: the join flow of the system Sambatan replaces, rebuilt to measure
--- against. Its backend joined in three PostgREST round trips with the service-role
+-- Bench-only: the join flow of the legacy system Sambatan replaces, rebuilt to
+-- measure against (its schema keeps the name bench_seed). Its backend joined in three PostgREST round trips with the service-role
 -- key, each its own transaction: read the campaign, call reserve_sambatan_slots
 -- (lock the row with FOR UPDATE, check, increment filled_slots, lock when full),
 -- then insert the participant. Same table shapes, indexes and checks as ours, and
--- the seed's progress trigger, so the comparison is about the flow, not the schema.
+-- the legacy progress trigger, so the comparison is about the flow, not the schema.
 -- Never a migration.
 
 create schema if not exists bench_seed;
@@ -18,7 +18,7 @@ alter table bench_seed.sambatan_participants
 alter table bench_seed.sambatan_campaigns enable row level security;
 alter table bench_seed.sambatan_participants enable row level security;
 
--- The seed's trigger_update_sambatan_progress.
+-- The legacy trigger_update_sambatan_progress.
 create function bench_seed.update_progress() returns trigger
 language plpgsql
 set search_path = ''
@@ -33,7 +33,7 @@ create trigger trigger_update_sambatan_progress
   before insert or update on bench_seed.sambatan_campaigns
   for each row execute function bench_seed.update_progress();
 
--- The seed's reserve_sambatan_slots: slots move without a participant row.
+-- The legacy reserve_sambatan_slots: slots move without a participant row.
 create function bench_seed.reserve_sambatan_slots(p_campaign_id uuid, p_slot_count integer) returns boolean
 language plpgsql
 security definer

@@ -3,8 +3,8 @@
 // the caller, exactly as PostgREST does.
 
 import postgres from "postgres";
-import { fromDatabaseError } from "../errors.ts";
-import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "./port.ts";
+import { fromDatabaseError } from "../../shared/errors.ts";
+import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "../../shared/db/port.ts";
 import { callerStatement, type Limits, rpcStatement } from "./sql.ts";
 
 export interface PostgresDbOptions extends Limits {

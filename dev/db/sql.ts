@@ -1,8 +1,9 @@
 // SQL shared by the direct adapters (postgres.js and PGlite): what PostgREST does
-// per request, written out. Role and claims are transaction-local, so a pooled
-// connection never carries one caller's identity into the next transaction.
+// per request, written out. Becoming the caller is act-as.mjs, the one builder the
+// tests and benchmarks use too.
 
-import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type UntypedArgs } from "./port.ts";
+import { actAs } from "./act-as.mjs";
+import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type UntypedArgs } from "../../shared/db/port.ts";
 
 export interface Statement {
   text: string;
@@ -16,17 +17,12 @@ export interface Limits {
 
 /** Becomes the caller for the rest of the transaction, with bounded lock and statement waits. */
 export function callerStatement(caller: Caller, limits: Limits): Statement {
+  // Only the API roles: a caller must never become a role the claims did not earn.
   assertCallerRole(caller.role);
-  return {
-    text: "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
-      "set_config('lock_timeout', $3, true), set_config('statement_timeout', $4, true)",
-    values: [
-      caller.role,
-      JSON.stringify({ ...caller.claims, role: caller.role }),
-      `${limits.lockTimeoutMs}ms`,
-      `${limits.statementTimeoutMs}ms`,
-    ],
-  };
+  return actAs(caller, {
+    lock_timeout: `${limits.lockTimeoutMs}ms`,
+    statement_timeout: `${limits.statementTimeoutMs}ms`,
+  });
 }
 
 /**

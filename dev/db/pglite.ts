@@ -2,8 +2,8 @@
 // session, so calls are queued: each runs its whole transaction before the next.
 
 import type { PGlite } from "@electric-sql/pglite";
-import { fromDatabaseError } from "../errors.ts";
-import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "./port.ts";
+import { fromDatabaseError } from "../../shared/errors.ts";
+import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "../../shared/db/port.ts";
 import { callerStatement, type Limits, rpcStatement } from "./sql.ts";
 
 export interface PgliteDb extends Db {
