@@ -225,13 +225,17 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      "begin_checkout": { Args: { "p_participation_id": string; "p_provider": string }; Returns: Json };
       "campaign_audit": { Args: { "p_campaign_id": string; "p_cursor"?: string; "p_limit"?: number }; Returns: Json };
       "cancel_participation": { Args: { "p_participation_id": string; "p_reason"?: string }; Returns: Json };
       "check_sambatan_deadlines": { Args: Record<PropertyKey, never>; Returns: Json };
+      "complete_refund": { Args: { "p_reference"?: string; "p_refund_id": string; "p_status": string }; Returns: Json };
       "complete_sambatan_campaign": { Args: { "p_campaign_id": string }; Returns: Json };
+      "confirm_payment": { Args: { "p_participation_id": string; "p_reference": string }; Returns: Json };
       "create_campaign": {
         Args: {
           "p_deadline": string;
+          "p_payment_window_minutes"?: number;
           "p_price_per_slot": number;
           "p_product_id": string;
           "p_title": string;
@@ -261,11 +265,38 @@ export type Database = {
         };
         Returns: Json;
       };
+      "list_refunds": {
+        Args: { "p_campaign_id"?: string; "p_cursor"?: string; "p_limit"?: number; "p_status"?: string };
+        Returns: Json;
+      };
       "my_participations": {
         Args: {
           "p_cursor"?: string;
           "p_limit"?: number;
           "p_status"?: Database["public"]["Enums"]["sambatan_participant_status"];
+        };
+        Returns: Json;
+      };
+      "record_checkout": {
+        Args: {
+          "p_expires_at": string;
+          "p_participation_id": string;
+          "p_provider": string;
+          "p_provider_transaction_id": string;
+          "p_redirect_url": string;
+          "p_token"?: string;
+        };
+        Returns: Json;
+      };
+      "record_payment_notification": {
+        Args: {
+          "p_amount"?: number;
+          "p_outcome": string;
+          "p_participation_id"?: string;
+          "p_payload": Json;
+          "p_provider": string;
+          "p_provider_transaction_id": string;
+          "p_status": string;
         };
         Returns: Json;
       };
@@ -288,6 +319,7 @@ export type Database = {
         Args: {
           "p_deadline"?: string;
           "p_enabled": boolean;
+          "p_payment_window_minutes"?: number;
           "p_price_per_slot"?: number;
           "p_product_id": string;
           "p_total_slots"?: number;
@@ -296,7 +328,7 @@ export type Database = {
       };
     };
     Enums: {
-      "sambatan_participant_status": "pending_payment" | "confirmed" | "cancelled" | "refunded";
+      "sambatan_participant_status": "pending_payment" | "confirmed" | "cancelled" | "refunded" | "paid";
       "sambatan_status": "active" | "locked" | "fulfilled" | "expired" | "cancelled";
     };
     CompositeTypes: {
