@@ -59,7 +59,7 @@ export const ERRORS = {
   REFUND_NOT_FOUND: {
     status: 404,
     sqlstate: "SB014",
-    message: { id: "Refund tidak ditemukan.", en: "Refund not found." },
+    message: { id: "Pengembalian dana tidak ditemukan.", en: "Refund not found." },
   },
   METHOD_NOT_ALLOWED: {
     status: 405,
@@ -117,17 +117,26 @@ export const ERRORS = {
   PAYMENT_EXPIRED: {
     status: 409,
     sqlstate: "SB028",
-    message: { id: "Batas waktu pembayaran sudah lewat.", en: "The payment window has closed." },
+    message: {
+      id: "Batas waktu pembayaran sudah lewat.",
+      en: "The payment window has passed.",
+    },
   },
   PAYMENT_NOT_REQUIRED: {
     status: 409,
     sqlstate: "SB029",
-    message: { id: "Sambatan ini tidak memakai pembayaran daring.", en: "This campaign takes no payment window." },
+    message: {
+      id: "Sambatan ini tidak memerlukan pembayaran di muka.",
+      en: "This campaign takes no payment up front.",
+    },
   },
   REFUND_FINAL: {
     status: 409,
-    sqlstate: "SB031",
-    message: { id: "Refund ini sudah final.", en: "This refund is already final." },
+    sqlstate: "SB060",
+    message: {
+      id: "Pengembalian dana ini sudah selesai.",
+      en: "This refund is already completed.",
+    },
   },
   DEADLINE_PASSED: {
     status: 410,
