@@ -58,7 +58,11 @@ export class Secret {
   toString(): string {
     return "[redacted]";
   }
+  // console.log and util.inspect, on Node and on Deno.
   [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return "[redacted]";
+  }
+  [Symbol.for("Deno.customInspect")](): string {
     return "[redacted]";
   }
 }

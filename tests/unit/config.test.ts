@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, test } from "vitest";
 import { ConfigError, loadConfig, parseConfig } from "../../shared/config.ts";
 
@@ -54,7 +55,7 @@ describe("configuration", () => {
     });
     expect(c.payments.midtrans.serverKey?.reveal()).toBe("SB-Mid-server-secret");
     expect(c.payments.midtrans.apiUrl).toBe("http://127.0.0.1:4010");
-    const shown = [JSON.stringify(c), String(c.payments.midtrans.serverKey), `${c.payments.xendit.callbackToken}`];
+    const shown = [JSON.stringify(c), String(c.payments.midtrans.serverKey), `${c.payments.xendit.callbackToken}`, inspect(c, { depth: 5 })];
     for (const text of shown) expect(text).not.toMatch(/secret"|SB-Mid|xnd-token/);
   });
 
