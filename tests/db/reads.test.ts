@@ -79,7 +79,7 @@ test("dashboard_summary counts statuses, fill rate, closing deadlines and amount
     expect(s.campaigns).toEqual({ active: 1, locked: 0, fulfilled: 1, expired: 0, cancelled: 0, total: 2 });
     expect(s.fill_rate).toBe(0.25);
     expect(s.closing_within_24h).toBe(1);
-    expect(s.amounts).toEqual({ pending: 100, confirmed: 100, refunded: 0 });
+    expect(s.amounts).toEqual({ pending: 100, paid: 0, confirmed: 100, refunded: 0, refunds_pending: 0 });
     expect((await failure(fresh.rpc(buyer(), "sambatan_dashboard_summary"))).code).toBe("SB002");
   } finally {
     await fresh.close();
