@@ -21,7 +21,7 @@ export interface StandIn {
   url: string;
   /** Every request received, accepted or not, in order. */
   requests: RecordedRequest[];
-  /** The next `count` valid requests answer `status` (an outage or a provider-side error). */
+  /** The next `count` requests to a known route answer `status` without being acted on (an outage). */
   failNext(status: number, count?: number): void;
   close(): Promise<void>;
 }
@@ -61,12 +61,12 @@ async function serve(
     if (!route) reply = { status: 404, body: errorBody(404, "not found") };
     else if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) reply = { status: 415, body: errorBody(415, "Content-Type must be application/json") };
     else if (typeof body !== "object" || body === null || Array.isArray(body)) reply = { status: 400, body: errorBody(400, "body must be a JSON object") };
-    else {
+    else if (failures && failures.left > 0) {
+      // An outage: the request is refused before the provider does anything with it.
+      failures.left--;
+      reply = { status: failures.status, body: errorBody(failures.status, "stand-in failure") };
+    } else {
       reply = route({ headers: req.headers, body, now: new Date() });
-      if (reply.status < 300 && failures && failures.left > 0) {
-        failures.left--;
-        reply = { status: failures.status, body: errorBody(failures.status, "stand-in failure") };
-      }
     }
     requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, status: reply.status });
     res.writeHead(reply.status, { "content-type": "application/json" }).end(JSON.stringify(reply.body));
