@@ -110,7 +110,11 @@ export function endpointSuite(start: () => Promise<Stack>) {
     const locked = schema.campaignWithProgress.parse(ok(await anyone.campaignGet({ id: campaign.id })));
     expect(locked).toMatchObject({ status: "locked", filled_slots: 10, available_slots: 0, progress_percent: 100 });
     expect(locked.locked_at).not.toBeNull();
-    expect(locked.progress).toEqual({ total_slots: 10, filled_slots: 10, available_slots: 0, percent: 100, participant_count: 2, total_contribution: 2_100_000 });
+    expect(locked.progress).toEqual({
+      total_slots: 10, filled_slots: 10, available_slots: 0, percent: 100, participant_count: 2, total_contribution: 2_100_000,
+      // No payment window: nothing is paid up front, so every held slot counts as unpaid.
+      paid_slots: 0, unpaid_slots: 10, amount_paid: 0, refunds_pending: 0,
+    });
 
     const run = ok(await sambatanClient(operator).schedulerTrigger());
     expect(run.execution.result?.fulfilled).toBeGreaterThanOrEqual(1);
