@@ -34,7 +34,7 @@ type Command =
   | { kind: "cancel"; by: "owner" | "other" | "manager"; participant: number }
   | { kind: "lifecycle"; batch: number }
   | { kind: "advance"; halfHours: number }
-  | { kind: "create"; slots: number; price: number; halfHoursAhead: number }
+  | { kind: "create"; slots: number; price: number; halfHoursAhead: number; window: number | null }
   | { kind: "complete"; campaign: number }
   | { kind: "fail"; campaign: number }
   | { kind: "pay"; participant: number; txn: number; word: "settlement" | "capture"; exact: boolean }
