@@ -87,9 +87,17 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_participant public.sambatan_participants := sambatan_private.payable_participation(p_participation_id, p_provider);
+  v_participant public.sambatan_participants;
   v_transaction public.payment_transactions;
 begin
+  -- The inserts below take key-share locks on the participant and then the campaign
+  -- row; a cancel or release holding the campaign and waiting for the participant
+  -- would deadlock with that. So the campaign row is key-share locked first (which
+  -- never blocks a join's claim), and the participation is checked after it.
+  perform 1 from public.sambatan_campaigns c
+   where c.id = (select p.campaign_id from public.sambatan_participants p where p.id = p_participation_id)
+     for key share;
+  v_participant := sambatan_private.payable_participation(p_participation_id, p_provider);
   if p_provider_transaction_id is null or char_length(p_provider_transaction_id) not between 1 and 255 then
     perform sambatan_private.invalid('provider_transaction_id', 'length_1_255');
   end if;

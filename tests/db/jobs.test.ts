@@ -215,3 +215,54 @@ test("with the hook in Vault the dispatcher posts to the lifecycle function inst
   expect(req.url).toBe("http://127.0.0.1:54321/functions/v1/lifecycle");
   expect(req.headers.apikey).toBe("sb_secret_x");
 });
+
+describe("the in-database runner skips only a job someone else holds or that is paused", () => {
+  const due = "update sambatan_jobs.scheduled_jobs set next_run_at = now() - interval '1 minute' where name = $1";
+  beforeEach(async () => {
+    await db.sql("delete from vault.secrets where name in ('sambatan_lifecycle_url', 'sambatan_secret_key')");
+    await db.sql("update sambatan_jobs.scheduled_jobs set next_run_at = now() + interval '1 hour', next_retry_at = null");
+  });
+
+  test("a job another runner holds (JOB_ALREADY_RUNNING) is skipped; the next due job still runs", async () => {
+    const held = await db.rpc(service, "sambatan_start_job", { p_job: "jobs.cleanup", p_triggered_by: "manual" });
+    await db.sql(due, ["jobs.cleanup"]);
+    await db.sql(due, ["sambatan.lifecycle"]);
+    const before = await db.sql("select max(id)::int as id from sambatan_jobs.job_executions");
+    await dispatch();
+    const ran = await db.sql("select job, status from sambatan_jobs.job_executions where id > $1 order by id", [before[0].id]);
+    expect(ran).toEqual([{ job: "sambatan.lifecycle", status: "succeeded" }]);
+    await db.rpc(service, "sambatan_finish_job", { p_execution_id: held.id });
+  });
+
+  test("a job paused after it was found due (JOB_PAUSED) is skipped", async () => {
+    await db.sql(due, ["sambatan.lifecycle"]);
+    // The first step queues the due jobs; the pause lands between it and the start.
+    const [{ state }] = await db.sql("select sambatan_jobs.dispatch_step(null) as state");
+    expect(state.queue).toEqual([["sambatan.lifecycle", "cron"]]);
+    await db.rpc(operator, "sambatan_control_job", { p_job: "sambatan.lifecycle", p_action: "pause" });
+    const [{ next }] = await db.sql("select sambatan_jobs.dispatch_step($1::jsonb) as next", [JSON.stringify(state)]);
+    expect(next).toEqual({ queue: [] });
+    await db.rpc(operator, "sambatan_control_job", { p_job: "sambatan.lifecycle", p_action: "resume" });
+  });
+
+  test("any other error while starting fails the dispatch (pg_cron records it) and leaves no execution behind", async () => {
+    await db.exec(`insert into sambatan_jobs.scheduled_jobs (name, schedule, handler) values ('test.bad-schedule', 'every minute', 'job_cleanup')`);
+    const before = await db.sql("select count(*)::int as n from sambatan_jobs.job_executions");
+    const err = await failure(dispatch());
+    expect(err.code).toBe("SB003");
+    expect(await db.sql("select count(*)::int as n from sambatan_jobs.job_executions")).toEqual(before);
+    await db.exec(`delete from sambatan_jobs.scheduled_jobs where name = 'test.bad-schedule'`);
+  });
+
+  test("a batch that throws fails its execution with the error, and the runner goes on", async () => {
+    await db.sql(due, ["test.failing"]);
+    await db.sql(due, ["sambatan.lifecycle"]);
+    const before = await db.sql("select max(id)::int as id from sambatan_jobs.job_executions");
+    await dispatch();
+    const ran = await db.sql("select job, status, error from sambatan_jobs.job_executions where id > $1 order by id", [before[0].id]);
+    expect(ran).toEqual([
+      { job: "sambatan.lifecycle", status: "succeeded", error: null },
+      { job: "test.failing", status: "failed", error: "supplier API down" },
+    ]);
+  });
+});

@@ -173,6 +173,15 @@ describe("payment notifications", () => {
     expect(await violations(db)).toEqual([]);
   });
 
+  test("a paid participation still holds its slots: the buyer cannot join the campaign again", async () => {
+    const c = await windowed(4);
+    const who = buyer();
+    const pid = (await join(db, who, c.id, 1)).participation.id;
+    await notify({ participation: pid, txn: "mt-hold", amount: PRICE });
+    expect(await code(join(db, who, c.id, 1))).toBe("SB023");
+    expect((await campaignRow(c.id)).filled_slots).toBe(1);
+  });
+
   test("an amount that differs is recorded and flagged, and nothing is paid", async () => {
     const c = await windowed();
     const pid = (await join(db, buyer(), c.id, 2)).participation.id;

@@ -25,7 +25,9 @@ select 'locked_iff_full', c.id::text from public.sambatan_campaigns c
 union all
 select 'fulfilled_with_unconfirmed', p.id::text
   from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id
- where c.status = 'fulfilled' and p.status in ('pending_payment', 'paid', 'refunded')
+ where c.status = 'fulfilled'
+   -- (a paid participation cancelled while the campaign was open is refunded: that is fine)
+   and (p.status in ('pending_payment', 'paid') or (p.status = 'refunded' and p.cancelled_at is null))
 union all
 select 'expired_with_active', p.id::text
   from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id

@@ -103,3 +103,43 @@ test(`${ROUNDS} rounds of release racing paid notifications: each participation 
   expect(tally.kept).toBeGreaterThan(0);
   expect(tally.refunded).toBeGreaterThan(0);
 }, 240_000);
+
+test("checkouts, payments by hand, cancels, notifications, joins and lifecycle runs racing finish with no deadlock", async () => {
+  const boss = manager();
+  // Codes a racing call may rightly end with: the participation moved on, or the
+  // campaign filled or closed, before it got its turn.
+  const expected = new Set(["SB021", "SB022", "SB023", "SB024", "SB028", "SB040"]);
+  for (let round = 0; round < 10; round++) {
+    const campaign = await call(boss, "create_campaign", {
+      p_product_id: productId, p_title: `Mix ${round}`, p_total_slots: 8, p_price_per_slot: PRICE,
+      p_deadline: new Date(Date.now() + 86_400_000).toISOString(), p_payment_window_minutes: WINDOW_MINUTES,
+    });
+    const buyers = Array.from({ length: 8 }, () => buyer());
+    const joined = await Promise.all(buyers.slice(0, 6).map((b) =>
+      call(b, "join_campaign", { p_campaign_id: campaign.id, p_quantity: 1, p_shipping_address: "Jl. Mix" })
+    ));
+    const ids = joined.map((j) => j.participation.id as string);
+    // Checkouts run at t0 (inside the window); the rest at LATER, when the release is due.
+    const ops: (() => Promise<unknown>)[] = [
+      ...ids.map((id, i) => () => call(buyers[i], "record_checkout", {
+        p_participation_id: id, p_provider: "xendit", p_provider_transaction_id: `inv-${id}`,
+        p_redirect_url: null, p_token: null, p_expires_at: null,
+      })),
+      ...ids.map((id, i) => () => call(buyers[i], "cancel_participation", { p_participation_id: id }, LATER)),
+      ...ids.map((id) => () => call(boss, "confirm_payment", { p_participation_id: id, p_reference: "kas" }, LATER)),
+      ...ids.map((id) => () => call(service, "record_payment_notification", {
+        p_provider: "xendit", p_participation_id: id, p_provider_transaction_id: `inv-${id}`,
+        p_status: "PAID", p_outcome: "paid", p_amount: PRICE, p_payload: {},
+      }, LATER)),
+      ...buyers.slice(6).map((b) => () =>
+        call(b, "join_campaign", { p_campaign_id: campaign.id, p_quantity: 2, p_shipping_address: "Jl. Mix" }, LATER)),
+      () => call(service, "run_sambatan_lifecycle", { p_batch_size: 5 }, LATER),
+      () => call(service, "run_sambatan_lifecycle", { p_batch_size: 5 }, LATER),
+    ];
+    const results = await Promise.allSettled(shuffle(ops).map((op) => op()));
+    const codes = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason?.code ?? r.reason)] : []));
+    expect(codes.filter((c) => !expected.has(c)), `round ${round}`).toEqual([]);
+    while ((await call(service, "run_sambatan_lifecycle", { p_batch_size: 100 }, LATER)).more);
+    expect(await db.sql.unsafe(invariantViolationsSql), `round ${round}`).toEqual([]);
+  }
+}, 120_000);
