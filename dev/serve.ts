@@ -6,7 +6,8 @@
 //
 // Environment: PORT (54321), HOST (127.0.0.1), DATABASE_URL, SAMBATAN_DATA_DIR
 // (.data/pglite, or memory://), SAMBATAN_TICK_SECONDS (300; 0 turns the lifecycle
-// ticker off), and any SUPABASE_* variable to override the local defaults.
+// ticker off), any SUPABASE_* variable to override the local defaults, and the
+// SAMBATAN_PAYMENT_* / SAMBATAN_MIDTRANS_* / SAMBATAN_XENDIT_* payment settings.
 
 import { fileURLToPath } from "node:url";
 import { type Config, parseConfig } from "../shared/config.ts";
@@ -167,6 +168,7 @@ console.log(`
   Metrics          ${baseUrl}/functions/v1/metrics  (secret key or scheduled_job.read)
   JWKS             ${baseUrl}${JWKS_PATH}
   Database         ${database.description}
+  Payments         ${config.payments.provider}${config.payments.provider === "manual" ? " (set SAMBATAN_PAYMENT_PROVIDER=midtrans|xendit and its keys)" : ""}; webhook ${baseUrl}/functions/v1/payment-webhook?provider=midtrans|xendit
   Publishable key  ${publishableKey}
   Secret key       ${secretKey}
 

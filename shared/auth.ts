@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import { DomainError } from "./errors.ts";
 import { assertCallerRole, type Caller, CALLER_ROLES } from "./db/port.ts";
 import type { AuthRule, Permission } from "./endpoints.ts";
+import { proveNotification } from "./payments/webhook.ts";
 
 // The rules themselves are contract vocabulary, declared beside the contracts so the
 // typed client needs nothing of this server-side file.
@@ -15,7 +16,7 @@ export { type AuthRule, type Permission, PERMISSIONS } from "./endpoints.ts";
 export interface Authenticated {
   caller: Caller;
   /** Which credential matched, for the log. */
-  via: "none" | "user" | "publishable" | "secret";
+  via: "none" | "user" | "publishable" | "secret" | "provider";
   userId?: string;
 }
 
@@ -54,6 +55,13 @@ export function hasPermission(claims: Record<string, unknown>, permission: Permi
 /** Authenticates `req` under `rule`; throws UNAUTHENTICATED (401) or FORBIDDEN (403). */
 export async function authenticate(req: Request, rule: AuthRule, config: Config): Promise<Authenticated> {
   if (rule === "none") return { caller: anon, via: "none" };
+  if (rule === "provider_proof") {
+    // A payment provider holds no Supabase credential; its signature or callback token
+    // is the proof, and once it holds the RPC runs as the service role (on Supabase:
+    // supabase-js with the secret key), the only role granted record_payment_notification.
+    await proveNotification(req, config);
+    return { caller: serviceRole, via: "provider" };
+  }
   const env = serverEnv(config);
   const credentials = extractCredentials(req);
   if (!credentials.token && !credentials.apikey) throw unauthenticated("missing_credentials");

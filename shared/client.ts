@@ -50,7 +50,10 @@ type Method<C extends Contract> = {} extends InputOf<C>
   ? (input?: InputOf<C>, options?: CallOptions<C>) => Promise<Result<z.output<C["response"]["schema"]>>>
   : (input: InputOf<C>, options?: CallOptions<C>) => Promise<Result<z.output<C["response"]["schema"]>>>;
 
-export type SambatanClient = { [S in keyof Endpoints as OperationId<S>]: Method<Endpoints[S]> };
+/** Endpoints only servers call (the providers' payment-webhook), which apps get no method for. */
+type ServerOnly = { [S in keyof Endpoints]: Endpoints[S]["auth"] extends "provider_proof" ? S : never }[keyof Endpoints];
+
+export type SambatanClient = { [S in Exclude<keyof Endpoints, ServerOnly> as OperationId<S>]: Method<Endpoints[S]> };
 
 /** The supabase-js part the client uses: a whole client, or anything with `functions.invoke`. */
 export type Invoker = Pick<SupabaseClient, "functions">;
@@ -99,6 +102,7 @@ async function call(supabase: Invoker, contract: Contract, input: Record<string,
 export function sambatanClient(supabase: Invoker): SambatanClient {
   const methods: Record<string, unknown> = {};
   for (const contract of Object.values(ENDPOINTS) as Contract[]) {
+    if (contract.auth === "provider_proof") continue;
     methods[operationId(contract.name)] = (input?: Record<string, unknown>, options?: CallOptions<unknown>) =>
       call(supabase, contract, input, options);
   }

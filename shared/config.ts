@@ -39,6 +39,46 @@ const milliseconds = (fallback: number, min: number, max: number) =>
     .transform((v) => (v === undefined ? fallback : Number(v)))
     .pipe(z.number().int().min(min).max(max));
 
+/**
+ * A credential from the environment. It serializes and prints as "[redacted]", so a
+ * config object that reaches a log line, an error or JSON.stringify leaks nothing;
+ * only the code that signs or verifies calls reveal().
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return "[redacted]";
+  }
+  toString(): string {
+    return "[redacted]";
+  }
+  // console.log and util.inspect, on Node and on Deno.
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return "[redacted]";
+  }
+  [Symbol.for("Deno.customInspect")](): string {
+    return "[redacted]";
+  }
+}
+
+export const PAYMENT_PROVIDERS = ["midtrans", "xendit", "manual"] as const;
+export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
+
+const secret = z.string().trim().min(1, "must not be empty").optional().transform((v) => (v === undefined ? undefined : new Secret(v)));
+// https only, except on loopback, where the tests' stand-in providers listen.
+const providerUrl = (fallback: string) =>
+  z.url({ protocol: /^https?$/ }).default(fallback)
+    .refine((u) => u.startsWith("https://") || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(u), {
+      message: "must be https (http only on loopback)",
+    })
+    .transform((u) => u.replace(/\/+$/, ""));
+
 const schema = z.object({
   SUPABASE_URL: z.url({ protocol: /^https?$/ }),
   SUPABASE_PUBLISHABLE_KEYS: z.string().optional(),
@@ -51,6 +91,23 @@ const schema = z.object({
   SAMBATAN_LOCK_TIMEOUT_MS: milliseconds(3000, 1, 60_000),
   SAMBATAN_STATEMENT_TIMEOUT_MS: milliseconds(8000, 1, 600_000),
   SAMBATAN_LOG: z.enum(["json", "off"]).default("json"),
+  SAMBATAN_PAYMENT_PROVIDER: z.enum(PAYMENT_PROVIDERS).default("manual"),
+  SAMBATAN_MIDTRANS_SERVER_KEY: secret,
+  SAMBATAN_MIDTRANS_API_URL: providerUrl("https://app.sandbox.midtrans.com"),
+  SAMBATAN_XENDIT_SECRET_KEY: secret,
+  SAMBATAN_XENDIT_CALLBACK_TOKEN: secret,
+  SAMBATAN_XENDIT_API_URL: providerUrl("https://api.xendit.co"),
+}).superRefine((env, ctx) => {
+  // The chosen provider must be usable: a checkout that would only fail at the first
+  // buyer is a deployment mistake to report at the first request instead.
+  const need = (name: keyof typeof env) => {
+    if (env[name] === undefined) ctx.addIssue({ code: "custom", message: `required when SAMBATAN_PAYMENT_PROVIDER=${env.SAMBATAN_PAYMENT_PROVIDER}`, path: [name] });
+  };
+  if (env.SAMBATAN_PAYMENT_PROVIDER === "midtrans") need("SAMBATAN_MIDTRANS_SERVER_KEY");
+  if (env.SAMBATAN_PAYMENT_PROVIDER === "xendit") {
+    need("SAMBATAN_XENDIT_SECRET_KEY");
+    need("SAMBATAN_XENDIT_CALLBACK_TOKEN");
+  }
 }).transform((env, ctx) => ({
   supabaseUrl: env.SUPABASE_URL.replace(/\/+$/, ""),
   publishableKeys: namedKeys(env.SUPABASE_PUBLISHABLE_KEYS, env.SUPABASE_PUBLISHABLE_KEY, ctx, "SUPABASE_PUBLISHABLE_KEYS"),
@@ -60,6 +117,17 @@ const schema = z.object({
   lockTimeoutMs: env.SAMBATAN_LOCK_TIMEOUT_MS,
   statementTimeoutMs: env.SAMBATAN_STATEMENT_TIMEOUT_MS,
   log: env.SAMBATAN_LOG,
+  payments: {
+    provider: env.SAMBATAN_PAYMENT_PROVIDER,
+    // Both providers stay configured independently: notifications for transactions
+    // opened before a switch of SAMBATAN_PAYMENT_PROVIDER must still verify.
+    midtrans: { serverKey: env.SAMBATAN_MIDTRANS_SERVER_KEY, apiUrl: env.SAMBATAN_MIDTRANS_API_URL },
+    xendit: {
+      secretKey: env.SAMBATAN_XENDIT_SECRET_KEY,
+      callbackToken: env.SAMBATAN_XENDIT_CALLBACK_TOKEN,
+      apiUrl: env.SAMBATAN_XENDIT_API_URL,
+    },
+  },
 }));
 
 export type Config = z.output<typeof schema>;

@@ -5,6 +5,99 @@ export type Json = string | number | boolean | null | { [key: string]: Json | un
 export type Database = {
   "public": {
     Tables: {
+      "payment_events": {
+        Row: {
+          "amount": number | null;
+          "created_at": string;
+          "flagged": boolean;
+          "id": number;
+          "outcome": string;
+          "participation_id": string | null;
+          "payload": NonNullable<Json>;
+          "provider": string;
+          "provider_transaction_id": string;
+          "result": string;
+          "status": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "amount"?: number | null;
+          "created_at"?: string;
+          "flagged"?: boolean;
+          "id"?: never;
+          "outcome": string;
+          "participation_id"?: string | null;
+          "payload"?: NonNullable<Json>;
+          "provider": string;
+          "provider_transaction_id": string;
+          "result": string;
+          "status": string;
+        };
+        Update: {
+          "amount"?: number | null;
+          "created_at"?: string;
+          "flagged"?: boolean;
+          "id"?: never;
+          "outcome"?: string;
+          "participation_id"?: string | null;
+          "payload"?: NonNullable<Json>;
+          "provider"?: string;
+          "provider_transaction_id"?: string;
+          "result"?: string;
+          "status"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "payment_events_participation_id_fkey";
+            columns: ["participation_id"];
+            isOneToOne: false;
+            referencedRelation: "sambatan_participants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "payment_transactions": {
+        Row: {
+          "created_at": string;
+          "expires_at": string | null;
+          "id": string;
+          "participation_id": string;
+          "provider": string;
+          "provider_transaction_id": string;
+          "redirect_url": string | null;
+          "token": string | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          "created_at"?: string;
+          "expires_at"?: string | null;
+          "id"?: string;
+          "participation_id": string;
+          "provider": string;
+          "provider_transaction_id": string;
+          "redirect_url"?: string | null;
+          "token"?: string | null;
+        };
+        Update: {
+          "created_at"?: string;
+          "expires_at"?: string | null;
+          "id"?: string;
+          "participation_id"?: string;
+          "provider"?: string;
+          "provider_transaction_id"?: string;
+          "redirect_url"?: string | null;
+          "token"?: string | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "payment_transactions_participation_id_fkey";
+            columns: ["participation_id"];
+            isOneToOne: false;
+            referencedRelation: "sambatan_participants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "products": {
         Row: {
           "base_price": number;
@@ -13,6 +106,7 @@ export type Database = {
           "name": string;
           "sambatan_deadline": string | null;
           "sambatan_enabled": boolean;
+          "sambatan_payment_window_minutes": number | null;
           "sambatan_price_per_slot": number | null;
           "sambatan_total_slots": number | null;
           "updated_at": string;
@@ -25,6 +119,7 @@ export type Database = {
           "name": string;
           "sambatan_deadline"?: string | null;
           "sambatan_enabled"?: boolean;
+          "sambatan_payment_window_minutes"?: number | null;
           "sambatan_price_per_slot"?: number | null;
           "sambatan_total_slots"?: number | null;
           "updated_at"?: string;
@@ -36,11 +131,83 @@ export type Database = {
           "name"?: string;
           "sambatan_deadline"?: string | null;
           "sambatan_enabled"?: boolean;
+          "sambatan_payment_window_minutes"?: number | null;
           "sambatan_price_per_slot"?: number | null;
           "sambatan_total_slots"?: number | null;
           "updated_at"?: string;
         };
         Relationships: [];
+      };
+      "refunds": {
+        Row: {
+          "amount": number;
+          "campaign_id": string;
+          "completed_at": string | null;
+          "created_at": string;
+          "id": string;
+          "participation_id": string;
+          "payment_event_id": number | null;
+          "provider": string | null;
+          "provider_reference": string | null;
+          "reason": string;
+          "status": string;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "amount": number;
+          "campaign_id": string;
+          "completed_at"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "participation_id": string;
+          "payment_event_id"?: number | null;
+          "provider"?: string | null;
+          "provider_reference"?: string | null;
+          "reason": string;
+          "status"?: string;
+          "updated_at"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "amount"?: number;
+          "campaign_id"?: string;
+          "completed_at"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "participation_id"?: string;
+          "payment_event_id"?: number | null;
+          "provider"?: string | null;
+          "provider_reference"?: string | null;
+          "reason"?: string;
+          "status"?: string;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "refunds_campaign_id_fkey";
+            columns: ["campaign_id"];
+            isOneToOne: false;
+            referencedRelation: "sambatan_campaigns";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "refunds_participation_id_fkey";
+            columns: ["participation_id"];
+            isOneToOne: false;
+            referencedRelation: "sambatan_participants";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "refunds_payment_event_id_fkey";
+            columns: ["payment_event_id"];
+            isOneToOne: true;
+            referencedRelation: "payment_events";
+            referencedColumns: ["id"];
+          },
+        ];
       };
       "sambatan_audit_logs": {
         Row: {
@@ -102,6 +269,7 @@ export type Database = {
           "fulfilled_at": string | null;
           "id": string;
           "locked_at": string | null;
+          "payment_window_minutes": number | null;
           "price_per_slot": number;
           "product_id": string;
           "progress_percent": number | null;
@@ -121,6 +289,7 @@ export type Database = {
           "fulfilled_at"?: string | null;
           "id"?: string;
           "locked_at"?: string | null;
+          "payment_window_minutes"?: number | null;
           "price_per_slot": number;
           "product_id": string;
           "progress_percent"?: never;
@@ -139,6 +308,7 @@ export type Database = {
           "fulfilled_at"?: string | null;
           "id"?: string;
           "locked_at"?: string | null;
+          "payment_window_minutes"?: number | null;
           "price_per_slot"?: number;
           "product_id"?: string;
           "progress_percent"?: never;
@@ -168,6 +338,11 @@ export type Database = {
           "id": string;
           "idempotency_key": string | null;
           "note": string | null;
+          "paid_amount": number | null;
+          "paid_at": string | null;
+          "payment_due_at": string | null;
+          "payment_provider": string | null;
+          "payment_reference": string | null;
           "quantity": number;
           "refunded_at": string | null;
           "shipping_address": string;
@@ -186,6 +361,11 @@ export type Database = {
           "id"?: string;
           "idempotency_key"?: string | null;
           "note"?: string | null;
+          "paid_amount"?: number | null;
+          "paid_at"?: string | null;
+          "payment_due_at"?: string | null;
+          "payment_provider"?: string | null;
+          "payment_reference"?: string | null;
           "quantity": number;
           "refunded_at"?: string | null;
           "shipping_address": string;
@@ -203,6 +383,11 @@ export type Database = {
           "id"?: string;
           "idempotency_key"?: string | null;
           "note"?: string | null;
+          "paid_amount"?: number | null;
+          "paid_at"?: string | null;
+          "payment_due_at"?: string | null;
+          "payment_provider"?: string | null;
+          "payment_reference"?: string | null;
           "quantity"?: number;
           "refunded_at"?: string | null;
           "shipping_address"?: string;
@@ -225,13 +410,17 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      "begin_checkout": { Args: { "p_participation_id": string; "p_provider": string }; Returns: Json };
       "campaign_audit": { Args: { "p_campaign_id": string; "p_cursor"?: string; "p_limit"?: number }; Returns: Json };
       "cancel_participation": { Args: { "p_participation_id": string; "p_reason"?: string }; Returns: Json };
       "check_sambatan_deadlines": { Args: Record<PropertyKey, never>; Returns: Json };
+      "complete_refund": { Args: { "p_reference"?: string; "p_refund_id": string; "p_status": string }; Returns: Json };
       "complete_sambatan_campaign": { Args: { "p_campaign_id": string }; Returns: Json };
+      "confirm_payment": { Args: { "p_participation_id": string; "p_reference": string }; Returns: Json };
       "create_campaign": {
         Args: {
           "p_deadline": string;
+          "p_payment_window_minutes"?: number;
           "p_price_per_slot": number;
           "p_product_id": string;
           "p_title": string;
@@ -261,11 +450,38 @@ export type Database = {
         };
         Returns: Json;
       };
+      "list_refunds": {
+        Args: { "p_campaign_id"?: string; "p_cursor"?: string; "p_limit"?: number; "p_status"?: string };
+        Returns: Json;
+      };
       "my_participations": {
         Args: {
           "p_cursor"?: string;
           "p_limit"?: number;
           "p_status"?: Database["public"]["Enums"]["sambatan_participant_status"];
+        };
+        Returns: Json;
+      };
+      "record_checkout": {
+        Args: {
+          "p_expires_at": string;
+          "p_participation_id": string;
+          "p_provider": string;
+          "p_provider_transaction_id": string;
+          "p_redirect_url": string;
+          "p_token": string;
+        };
+        Returns: Json;
+      };
+      "record_payment_notification": {
+        Args: {
+          "p_amount": number;
+          "p_outcome": string;
+          "p_participation_id": string;
+          "p_payload"?: Json;
+          "p_provider": string;
+          "p_provider_transaction_id": string;
+          "p_status": string;
         };
         Returns: Json;
       };
@@ -288,6 +504,7 @@ export type Database = {
         Args: {
           "p_deadline"?: string;
           "p_enabled": boolean;
+          "p_payment_window_minutes"?: number;
           "p_price_per_slot"?: number;
           "p_product_id": string;
           "p_total_slots"?: number;
@@ -296,7 +513,7 @@ export type Database = {
       };
     };
     Enums: {
-      "sambatan_participant_status": "pending_payment" | "confirmed" | "cancelled" | "refunded";
+      "sambatan_participant_status": "pending_payment" | "paid" | "confirmed" | "cancelled" | "refunded";
       "sambatan_status": "active" | "locked" | "fulfilled" | "expired" | "cancelled";
     };
     CompositeTypes: {
@@ -405,7 +622,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
     Enums: {
-      "sambatan_participant_status": ["pending_payment", "confirmed", "cancelled", "refunded"],
+      "sambatan_participant_status": ["pending_payment", "paid", "confirmed", "cancelled", "refunded"],
       "sambatan_status": ["active", "locked", "fulfilled", "expired", "cancelled"],
     },
   },

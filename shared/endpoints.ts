@@ -19,6 +19,9 @@ export type Permission = (typeof PERMISSIONS)[number];
  * - `user`: a signed-in user; a secret key is refused with FORBIDDEN (buyer endpoints).
  * - `user_or_secret`: a user or a secret key; the RPC decides what each may do.
  * - `secret`: server to server only (the cron hook).
+ * - `provider_proof`: a payment provider, proven by its own signature or callback
+ *   token (payment-webhook); no Supabase credential is involved, and the RPC runs as
+ *   the service role.
  * - `{ permission }`: a user holding it in app_metadata, an admin, or a secret key.
  */
 export type AuthRule =
@@ -27,9 +30,10 @@ export type AuthRule =
   | "user"
   | "user_or_secret"
   | "secret"
+  | "provider_proof"
   | { permission: Permission };
 
-export type Tag = "campaigns" | "participations" | "management" | "scheduler" | "operations";
+export type Tag = "campaigns" | "participations" | "payments" | "management" | "scheduler" | "operations";
 
 /** Headers an answer may carry beyond x-request-id, which every answer has. */
 export type ResponseHeader = "Idempotent-Replayed" | "Retry-After";
@@ -145,6 +149,59 @@ export const ENDPOINTS = catalog({
     query: s.myParticipationsQuery,
     response: { status: 200, description: "A page of participations.", schema: s.page(s.participation) },
     errors: [...DATABASE],
+  },
+  "participation-checkout": {
+    method: "POST",
+    auth: "user",
+    tag: "payments",
+    summary: "Pay for a pending participation: opens (or returns) the provider's payment page",
+    body: s.checkoutBody,
+    response: { status: 200, description: "Where and until when the buyer pays.", schema: s.checkoutAnswer },
+    errors: [
+      ...DATABASE,
+      "PARTICIPATION_NOT_FOUND",
+      "PARTICIPATION_FINAL",
+      "PAYMENT_EXPIRED",
+      "PAYMENT_NOT_REQUIRED",
+      "PAYMENT_PROVIDER_ERROR",
+    ],
+  },
+  "payment-webhook": {
+    method: "POST",
+    auth: "provider_proof",
+    tag: "payments",
+    summary: "Payment notifications from Midtrans (signature_key) or Xendit (x-callback-token)",
+    body: s.webhookBody,
+    query: s.webhookQuery,
+    response: { status: 200, description: "Stored once (duplicates change nothing) and applied.", schema: s.webhookAnswer },
+    errors: [...DATABASE],
+  },
+  "payment-confirm": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "payments",
+    summary: "Mark a pending participation paid by hand (cash, a checked transfer)",
+    body: s.confirmPaymentBody,
+    response: { status: 200, description: "The paid participation.", schema: s.participation },
+    errors: [...DATABASE, "PARTICIPATION_NOT_FOUND", "PARTICIPATION_FINAL", "CAMPAIGN_CLOSED"],
+  },
+  "refunds-list": {
+    method: "GET",
+    auth: { permission: "sambatan.manage" },
+    tag: "payments",
+    summary: "One page of refunds owed and made, newest first, by status and campaign",
+    query: s.refundsListQuery,
+    response: { status: 200, description: "A page of refunds.", schema: s.page(s.refund) },
+    errors: [...DATABASE],
+  },
+  "refund-complete": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "payments",
+    summary: "Record that a pending refund was paid out, or failed",
+    body: s.completeRefundBody,
+    response: { status: 200, description: "The refund.", schema: s.refund },
+    errors: [...DATABASE, "REFUND_NOT_FOUND", "REFUND_FINAL"],
   },
   "campaign-audit": {
     method: "GET",

@@ -56,6 +56,11 @@ export const ERRORS = {
     sqlstate: "SB013",
     message: { id: "Job terjadwal tidak ditemukan.", en: "Scheduled job not found." },
   },
+  REFUND_NOT_FOUND: {
+    status: 404,
+    sqlstate: "SB014",
+    message: { id: "Pengembalian dana tidak ditemukan.", en: "Refund not found." },
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     message: { id: "Metode HTTP tidak diizinkan.", en: "HTTP method not allowed." },
@@ -109,6 +114,30 @@ export const ERRORS = {
     sqlstate: "SB027",
     message: { id: "Job sedang dijeda.", en: "The job is paused." },
   },
+  PAYMENT_EXPIRED: {
+    status: 409,
+    sqlstate: "SB028",
+    message: {
+      id: "Batas waktu pembayaran sudah lewat.",
+      en: "The payment window has passed.",
+    },
+  },
+  PAYMENT_NOT_REQUIRED: {
+    status: 409,
+    sqlstate: "SB029",
+    message: {
+      id: "Sambatan ini tidak memerlukan pembayaran di muka.",
+      en: "This campaign takes no payment up front.",
+    },
+  },
+  REFUND_FINAL: {
+    status: 409,
+    sqlstate: "SB060",
+    message: {
+      id: "Pengembalian dana ini sudah selesai.",
+      en: "This refund is already completed.",
+    },
+  },
   DEADLINE_PASSED: {
     status: 410,
     sqlstate: "SB030",
@@ -145,6 +174,13 @@ export const ERRORS = {
     message: {
       id: "Terjadi kesalahan internal. Sebutkan request id ini saat melapor.",
       en: "Internal error. Quote this request id when reporting it.",
+    },
+  },
+  PAYMENT_PROVIDER_ERROR: {
+    status: 502,
+    message: {
+      id: "Penyedia pembayaran sedang tidak dapat dihubungi. Coba lagi sebentar lagi.",
+      en: "The payment provider could not be reached or refused the request. Try again shortly.",
     },
   },
   UNAVAILABLE: {

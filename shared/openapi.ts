@@ -20,6 +20,9 @@ const NAMED_OUTPUTS: [string, z.ZodType][] = [
   ["Participation", s.participation],
   ["Event", s.event],
   ["Product", s.product],
+  ["CheckoutAnswer", s.checkoutAnswer],
+  ["WebhookAnswer", s.webhookAnswer],
+  ["Refund", s.refund],
   ["DashboardSummary", s.dashboardSummary],
   ["Execution", s.execution],
   ["JobStatus", s.jobStatus],
@@ -34,6 +37,7 @@ const NAMED_OUTPUTS: [string, z.ZodType][] = [
 const TAGS: Record<Tag, string> = {
   campaigns: "Campaigns: open, list and follow them.",
   participations: "A buyer's participations: join, cancel, list.",
+  payments: "Paying for a participation (Midtrans, Xendit or by hand), provider notifications, the refunds ledger.",
   management: "For managers (`sambatan.manage`).",
   scheduler: "Scheduled jobs: the cron hook and the operators' controls (`scheduled_job.*`).",
   operations: "Health, metrics and this document.",
@@ -78,6 +82,8 @@ function security(rule: AuthRule): Json[] {
   if (rule === "publishable_or_user") return [{ publishableKey: [] }, user, secret];
   if (rule === "user") return [user];
   if (rule === "secret") return [secret];
+  // The provider's proof is its own (a body signature or x-callback-token), not an API credential.
+  if (rule === "provider_proof") return [];
   return [user, secret]; // user_or_secret, and a permission (which a secret key holds)
 }
 
@@ -87,6 +93,11 @@ function whoMayCall(rule: AuthRule): string {
   if (rule === "user") return "a signed-in user (a buyer); a secret key is refused with FORBIDDEN.";
   if (rule === "user_or_secret") return "a signed-in user or a secret key; the database decides what each may do.";
   if (rule === "secret") return "a secret key only (server to server: pg_cron through pg_net).";
+  if (rule === "provider_proof") {
+    return "the payment provider named by `?provider=`: Midtrans proves a notification with `signature_key` " +
+      "(SHA-512 of order_id + status_code + gross_amount + server key), Xendit with the `x-callback-token` header; " +
+      "without a valid proof the answer is 401 and nothing is written.";
+  }
   return `a user whose JWT grants \`${rule.permission}\` (in \`app_metadata.permissions\`, or \`app_metadata.role = "admin"\`), or a secret key.`;
 }
 

@@ -63,7 +63,29 @@ export const futureDeadline = z.iso.datetime({ offset: true, message: "must be a
   .meta({ description: "ISO 8601 with a time zone, in the future and at most one year ahead." });
 
 export const CAMPAIGN_STATUSES = ["active", "locked", "fulfilled", "expired", "cancelled"] as const;
-export const PARTICIPATION_STATUSES = ["pending_payment", "confirmed", "cancelled", "refunded"] as const;
+export const PARTICIPATION_STATUSES = ["pending_payment", "paid", "confirmed", "cancelled", "refunded"] as const;
+
+/** Where a participation's money came from; `manual` is a manager's confirmation (cash, a checked transfer). */
+export const PAYMENT_PROVIDERS = ["midtrans", "xendit", "manual"] as const;
+/** The providers that notify us (payment-webhook?provider=…). */
+export const WEBHOOK_PROVIDERS = ["midtrans", "xendit"] as const;
+export const REFUND_STATUSES = ["pending", "succeeded", "failed"] as const;
+export const REFUND_REASONS = ["campaign_expired", "campaign_cancelled", "late_payment", "participation_cancelled"] as const;
+/** What a provider's status means for us (shared/payments/notifications.ts maps each provider's own). */
+export const PAYMENT_OUTCOMES = ["paid", "expired", "cancelled", "denied", "pending", "other"] as const;
+export const NOTIFICATION_RESULTS = [
+  "paid",
+  "recorded",
+  "amount_mismatch",
+  "late_payment",
+  "already_paid",
+  "unknown_participation",
+  "duplicate",
+] as const;
+
+/** Minutes a buyer has to pay after joining; null (or absent) leaves payment off, as before payments existed. */
+export const paymentWindowMinutes = z.int().min(5).max(10080)
+  .meta({ description: "Minutes a buyer has to pay after joining (5 to 10080, one week); null turns the window off." });
 
 // Query strings are strings: numbers are parsed strictly ("1.5", "abc", "" and "1e2" are refused).
 export const DEFAULT_LIMIT = 20;
@@ -90,6 +112,8 @@ export const createCampaignBody = z.strictObject({
   total_slots: slots,
   price_per_slot: price,
   deadline: futureDeadline,
+  /** Without it the product's default applies (the RPC fills it in). */
+  payment_window_minutes: paymentWindowMinutes.nullish(),
 });
 
 export const listCampaignsQuery = z.strictObject({
@@ -135,6 +159,64 @@ export const toggleProductBody = z.strictObject({
   total_slots: slots.nullish(),
   price_per_slot: price.nullish(),
   deadline: futureDeadline.nullish(),
+  payment_window_minutes: paymentWindowMinutes.nullish(),
+});
+
+export const checkoutBody = z.strictObject({ participation_id: id });
+
+export const webhookQuery = z.strictObject({ provider: z.enum(WEBHOOK_PROVIDERS) });
+
+// Provider notifications are loose on purpose: providers add fields over time, and a
+// notification refused for an unknown field would be retried forever. Only what we
+// read is required, with the type the provider documents (Midtrans sends strings).
+export const midtransNotification = z.looseObject({
+  order_id: z.string().min(1).max(100),
+  transaction_id: z.string().min(1).max(100),
+  transaction_status: z.string().min(1).max(50),
+  status_code: z.string().min(1).max(10),
+  gross_amount: z.string().min(1).max(30),
+  signature_key: z.string().min(1).max(256),
+  fraud_status: z.string().max(50).optional(),
+  payment_type: z.string().max(50).optional(),
+  transaction_time: z.string().max(50).optional(),
+  settlement_time: z.string().max(50).optional(),
+  expiry_time: z.string().max(50).optional(),
+  currency: z.string().max(10).optional(),
+}).meta({ title: "MidtransNotification", description: "Midtrans HTTP notification (order_id is the participation id)." });
+
+export const xenditInvoiceCallback = z.looseObject({
+  id: z.string().min(1).max(100),
+  external_id: z.string().min(1).max(255),
+  status: z.string().min(1).max(50),
+  amount: z.number().nonnegative(),
+  paid_amount: z.number().nonnegative().optional(),
+  currency: z.string().max(10).optional(),
+  payment_method: z.string().max(50).optional(),
+  payment_channel: z.string().max(50).optional(),
+  paid_at: z.string().max(50).optional(),
+  created: z.string().max(50).optional(),
+  updated: z.string().max(50).optional(),
+}).meta({ title: "XenditInvoiceCallback", description: "Xendit invoice callback (external_id is the participation id)." });
+
+export const webhookBody = z.union([midtransNotification, xenditInvoiceCallback]);
+
+export const confirmPaymentBody = z.strictObject({
+  participation_id: id,
+  /** What the shop checked: a transfer's reference, a receipt number. */
+  reference: text({ min: 1, max: 200 }),
+});
+
+export const refundsListQuery = z.strictObject({
+  status: z.enum(REFUND_STATUSES).optional(),
+  campaign_id: id.optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const completeRefundBody = z.strictObject({
+  refund_id: id,
+  status: z.enum(["succeeded", "failed"]),
+  reference: text({ min: 1, max: 200 }).nullish(),
 });
 
 export const LIFECYCLE_JOB = "sambatan.lifecycle";
@@ -187,6 +269,7 @@ export const campaign = z.strictObject({
   fulfilled_at: nullableTimestamp,
   expired_at: nullableTimestamp,
   cancelled_at: nullableTimestamp,
+  payment_window_minutes: z.int().nullable(),
 });
 
 export const progress = z.strictObject({
@@ -196,6 +279,10 @@ export const progress = z.strictObject({
   percent: z.number(),
   participant_count: z.int(),
   total_contribution: z.int(),
+  paid_slots: z.int(),
+  unpaid_slots: z.int(),
+  amount_paid: z.int(),
+  refunds_pending: z.int(),
 });
 
 export const campaignWithProgress = campaign.extend({ progress });
@@ -213,6 +300,36 @@ export const participation = z.strictObject({
   updated_at: timestamp,
   cancelled_at: nullableTimestamp,
   cancel_reason: z.string().nullable(),
+  payment_due_at: nullableTimestamp,
+  paid_at: nullableTimestamp,
+  payment_provider: z.enum(PAYMENT_PROVIDERS).nullable(),
+  payment_reference: z.string().nullable(),
+  paid_amount: z.int().nullable(),
+});
+
+/** What participation-checkout answers: where the buyer pays, and until when. */
+export const checkoutAnswer = z.strictObject({
+  provider: z.enum(PAYMENT_PROVIDERS),
+  redirect_url: z.url().nullable().meta({ description: "The provider's payment page; null for manual payment." }),
+  token: z.string().nullable().optional().meta({ description: "Midtrans Snap token (for snap.js); absent otherwise." }),
+  expires_at: nullableTimestamp,
+});
+
+export const webhookAnswer = z.strictObject({ received: z.literal(true), result: z.enum(NOTIFICATION_RESULTS) });
+
+export const refund = z.strictObject({
+  id,
+  participation_id: id,
+  campaign_id: id,
+  user_id: id,
+  amount: z.int(),
+  reason: z.enum(REFUND_REASONS),
+  status: z.enum(REFUND_STATUSES),
+  provider: z.string().nullable(),
+  provider_reference: z.string().nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  completed_at: nullableTimestamp,
 });
 
 export const event = z.strictObject({
@@ -234,6 +351,7 @@ export const product = z.strictObject({
   sambatan_total_slots: z.int().nullable(),
   sambatan_price_per_slot: z.int().nullable(),
   sambatan_deadline: nullableTimestamp,
+  sambatan_payment_window_minutes: z.int().nullable(),
   created_at: timestamp,
   updated_at: timestamp,
 });
@@ -255,7 +373,7 @@ export const dashboardSummary = z.strictObject({
   }),
   fill_rate: z.number(),
   closing_within_24h: z.int(),
-  amounts: z.strictObject({ pending: z.int(), confirmed: z.int(), refunded: z.int() }),
+  amounts: z.strictObject({ pending: z.int(), paid: z.int(), confirmed: z.int(), refunded: z.int(), refunds_pending: z.int() }),
   generated_at: timestamp,
 });
 
@@ -322,6 +440,7 @@ export const lifecycleSummary = z.strictObject({
   expired: z.int(),
   confirmed: z.int(),
   refunded: z.int(),
+  released: z.int(),
   duration_ms: z.int(),
   jobs: z.array(execution),
 });
@@ -357,3 +476,9 @@ export type Campaign = z.infer<typeof campaign>;
 export type Execution = z.infer<typeof execution>;
 export type Participation = z.infer<typeof participation>;
 export type JoinResult = z.infer<typeof joinResult>;
+export type Refund = z.infer<typeof refund>;
+export type CheckoutAnswer = z.infer<typeof checkoutAnswer>;
+export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number];
+export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];
+export type MidtransNotification = z.infer<typeof midtransNotification>;
+export type XenditInvoiceCallback = z.infer<typeof xenditInvoiceCallback>;

@@ -6,7 +6,7 @@ import { defineEndpoint } from "../../shared/http.ts";
 import { runDueJobs } from "../../shared/jobs.ts";
 import { LIFECYCLE_JOB } from "../../shared/schemas.ts";
 
-const COUNTS = ["fulfilled", "expired", "confirmed", "refunded"] as const;
+const COUNTS = ["fulfilled", "expired", "confirmed", "refunded", "released"] as const;
 
 export default defineEndpoint({
   ...ENDPOINTS.lifecycle,

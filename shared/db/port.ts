@@ -4,7 +4,8 @@
 // argument or a dropped function fails the type check, not a request.
 
 import type { Database } from "../database.types.ts";
-import type { Execution, JoinResult } from "../schemas.ts";
+import type { Execution, JoinResult, NotificationResult } from "../schemas.ts";
+import type { BeginCheckoutResult, PaymentTransaction } from "../payments/checkout.ts";
 
 type DbFunctions = Database["public"]["Functions"];
 
@@ -29,6 +30,12 @@ export const RPC_NAMES = [
   "sambatan_job_history",
   "sambatan_control_job",
   "sambatan_metrics",
+  "begin_checkout",
+  "record_checkout",
+  "record_payment_notification",
+  "confirm_payment",
+  "list_refunds",
+  "complete_refund",
 ] as const satisfies readonly (keyof DbFunctions)[];
 
 export type RpcName = (typeof RPC_NAMES)[number];
@@ -48,6 +55,9 @@ interface RpcResults {
   sambatan_run_job_batch: { done: boolean };
   sambatan_finish_job: Execution;
   sambatan_due_jobs: { job: string; triggered_by: Execution["triggered_by"] }[];
+  begin_checkout: BeginCheckoutResult;
+  record_checkout: PaymentTransaction;
+  record_payment_notification: { event_id: number | string | null; duplicate: boolean; result: NotificationResult };
 }
 
 export type RpcResult<N extends RpcName> = N extends keyof RpcResults ? RpcResults[N] : unknown;

@@ -117,6 +117,7 @@ describe("get_campaign and get_sambatan_campaign_progress", () => {
     const got = await db.rpc(anon, "get_campaign", { p_campaign_id: c.id });
     expect(got.progress).toEqual({
       total_slots: 10, filled_slots: 5, available_slots: 5, percent: 50, participant_count: 2, total_contribution: 5000,
+      paid_slots: 0, unpaid_slots: 5, amount_paid: 0, refunds_pending: 0,
     });
     expect(got.progress_percent).toBe(50);
     const legacy = await db.rpc(anon, "get_sambatan_campaign_progress", { p_campaign_id: c.id });

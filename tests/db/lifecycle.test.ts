@@ -23,7 +23,7 @@ test("the quick-start scenario: 3 + 7 locks a 10-slot campaign; the lifecycle fu
   expect(await db.rpc(anon, "get_campaign", { p_campaign_id: c.id })).toMatchObject({ status: "locked", filled_slots: 10 });
 
   const run = await db.rpc(service, "run_sambatan_lifecycle");
-  expect(run).toEqual({ fulfilled: 1, expired: 0, confirmed: 2, refunded: 0, more: false });
+  expect(run).toEqual({ released: 0, fulfilled: 1, expired: 0, confirmed: 2, refunded: 0, more: false });
   const done = await db.rpc(anon, "get_campaign", { p_campaign_id: c.id });
   expect(done.status).toBe("fulfilled");
   expect(done.fulfilled_at).not.toBeNull();
@@ -40,7 +40,7 @@ test("a campaign past its deadline and not full expires and refunds every partic
   await join(db, buyer(), c.id, 3);
   db.clockOffset = "4 days";
   const run = await db.rpc(service, "run_sambatan_lifecycle");
-  expect(run).toEqual({ fulfilled: 0, expired: 1, confirmed: 0, refunded: 2, more: false });
+  expect(run).toEqual({ released: 0, fulfilled: 0, expired: 1, confirmed: 0, refunded: 2, more: false });
   expect((await db.rpc(anon, "get_campaign", { p_campaign_id: c.id })).status).toBe("expired");
   const events = await db.sql(
     "select event, count(*)::int as n from public.sambatan_audit_logs where campaign_id = $1 group by event order by event",
@@ -60,7 +60,7 @@ test("running it twice changes nothing the second time", async () => {
   await join(db, buyer(), c.id, 1);
   expect((await db.rpc(service, "run_sambatan_lifecycle")).fulfilled).toBe(1);
   const [before] = await db.sql("select count(*)::int as n from public.sambatan_audit_logs");
-  expect(await db.rpc(service, "run_sambatan_lifecycle")).toEqual({ fulfilled: 0, expired: 0, confirmed: 0, refunded: 0, more: false });
+  expect(await db.rpc(service, "run_sambatan_lifecycle")).toEqual({ released: 0, fulfilled: 0, expired: 0, confirmed: 0, refunded: 0, more: false });
   const [after] = await db.sql("select count(*)::int as n from public.sambatan_audit_logs");
   expect(after.n).toBe(before.n);
 });

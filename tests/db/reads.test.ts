@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { anon, buyer, campaign, failure, join, manager, service, TestDb } from "../helpers/db.ts";
+import { anon, buyer, campaign, failure, join, manager, service, TestDb, violations } from "../helpers/db.ts";
 
 let db: TestDb;
 beforeAll(async () => { db = await TestDb.create(); }, 60_000);
@@ -79,8 +79,20 @@ test("dashboard_summary counts statuses, fill rate, closing deadlines and amount
     expect(s.campaigns).toEqual({ active: 1, locked: 0, fulfilled: 1, expired: 0, cancelled: 0, total: 2 });
     expect(s.fill_rate).toBe(0.25);
     expect(s.closing_within_24h).toBe(1);
-    expect(s.amounts).toEqual({ pending: 100, confirmed: 100, refunded: 0 });
+    expect(s.amounts).toEqual({ pending: 100, paid: 0, confirmed: 100, refunded: 0, refunds_pending: 0 });
     expect((await failure(fresh.rpc(buyer(), "sambatan_dashboard_summary"))).code).toBe("SB002");
+
+    // With payments: one paid (300), one paid then cancelled (refunded 200, refund owed).
+    const w = await campaign(fresh, m, { slots: 10, price: 100, window: 60 });
+    const kept = (await join(fresh, buyer(), w.id, 3)).participation.id;
+    const leaver = buyer();
+    const left = (await join(fresh, leaver, w.id, 2)).participation.id;
+    await fresh.rpc(m, "confirm_payment", { p_participation_id: kept, p_reference: "kas-1" });
+    await fresh.rpc(m, "confirm_payment", { p_participation_id: left, p_reference: "kas-2" });
+    await fresh.rpc(leaver, "cancel_participation", { p_participation_id: left });
+    const p = await fresh.rpc(m, "sambatan_dashboard_summary");
+    expect(p.amounts).toEqual({ pending: 100, paid: 300, confirmed: 100, refunded: 200, refunds_pending: 200 });
+    expect(await violations(fresh)).toEqual([]);
   } finally {
     await fresh.close();
   }

@@ -21,7 +21,8 @@ import {
   succeedingHeaders,
   tableState,
 } from "./harness.ts";
-import { inDays, inSeconds, SEED_PRODUCTS, sleep, type Stack } from "./stack.ts";
+import { midtransNotification, xenditCallback } from "../helpers/providers.ts";
+import { inDays, inSeconds, SEED_PRODUCTS, sleep, type Stack, TEST_PAYMENT_KEYS } from "./stack.ts";
 
 /** What the cases refer to, made before the first count. */
 interface Fx {
@@ -31,6 +32,8 @@ interface Fx {
   pastDeadline: string; // still active, deadline passed (no lifecycle has run)
   pending: string; // the buyer's pending participation (in open)
   cancelled: string; // the buyer's cancelled participation
+  payable: string; // the buyer's pending participation in a campaign with a payment window
+  othersPayable: string; // another buyer's, in the same campaign
 }
 
 interface Case {
@@ -158,6 +161,9 @@ const POST_BASES: Record<string, (f: Fx) => Record<string, unknown>> = {
   "scheduler-trigger": () => ({ job: "sambatan.lifecycle" }),
   "scheduler-control": () => ({ job: "sambatan.lifecycle", action: "pause" }),
   lifecycle: () => ({ source: "pg_cron" }),
+  "participation-checkout": (f) => ({ participation_id: f.payable }),
+  "payment-confirm": (f) => ({ participation_id: f.payable, reference: "TRF-20261203-001" }),
+  "refund-complete": () => ({ refund_id: randomUUID(), status: "succeeded", reference: "TRF-REFUND-1" }),
 };
 
 /** A POST whose body is `base` with `patch` applied (undefined removes a field). */
@@ -320,6 +326,86 @@ for (const [name, patch] of [
   ["sent_at a number", { sent_at: 5 }], ["sent_at 51 characters", { sent_at: "t".repeat(51) }],
 ] as [string, Record<string, unknown>][]) add("lifecycle", name, 400, V, patched("lifecycle", patch));
 
+// Payment windows: 5 minutes to a week, whole minutes, or null/absent for none.
+const BAD_WINDOWS: [string, string][] = [
+  ["4 (under five minutes)", "4"], ["10081 (over a week)", "10081"], ["zero", "0"], ["negative", "-30"], ["fractional", "30.5"],
+  ["a string", '"30"'], ["a boolean", "true"], ["2^31", "2147483648"], ["1e309", "1e309"], ["an object", '{"minutes": 30}'],
+];
+for (const slug of ["campaigns-create", "product-sambatan-toggle"]) {
+  for (const [name, v] of BAD_WINDOWS) add(slug, `payment_window_minutes ${name}`, 400, V, patched(slug, { payment_window_minutes: raw(v) }));
+}
+
+for (const [name, v] of MALFORMED_UUIDS) add("participation-checkout", `participation_id ${name}`, 400, V, patched("participation-checkout", { participation_id: v }));
+add("participation-checkout", "participation_id missing", 400, V, patched("participation-checkout", { participation_id: undefined }));
+add("participation-checkout", "an unknown participation", 404, "PARTICIPATION_NOT_FOUND", patched("participation-checkout", { participation_id: randomUUID() }));
+add("participation-checkout", "another buyer's participation", 404, "PARTICIPATION_NOT_FOUND", patched("participation-checkout", { participation_id: (f: Fx) => f.othersPayable }));
+add("participation-checkout", "a cancelled participation", 409, "PARTICIPATION_FINAL", patched("participation-checkout", { participation_id: (f: Fx) => f.cancelled }));
+add("participation-checkout", "a campaign without a payment window", 409, "PAYMENT_NOT_REQUIRED", patched("participation-checkout", { participation_id: (f: Fx) => f.pending }));
+
+for (const [name, v] of MALFORMED_UUIDS) add("payment-confirm", `participation_id ${name}`, 400, V, patched("payment-confirm", { participation_id: v }));
+add("payment-confirm", "participation_id missing", 400, V, patched("payment-confirm", { participation_id: undefined }));
+add("payment-confirm", "an unknown participation", 404, "PARTICIPATION_NOT_FOUND", patched("payment-confirm", { participation_id: randomUUID() }));
+add("payment-confirm", "a cancelled participation", 409, "PARTICIPATION_FINAL", patched("payment-confirm", { participation_id: (f: Fx) => f.cancelled }));
+for (const [name, v] of [
+  ["empty", ""], ["blank", "   "], ["201 characters", "r".repeat(201)], ["a number", 42], ["null", null], ["a line break", "TRF\n1"], ...CONTROL_TEXT,
+] as [string, unknown][]) add("payment-confirm", `reference ${name}`, 400, V, patched("payment-confirm", { reference: v }));
+add("payment-confirm", "reference missing", 400, V, patched("payment-confirm", { reference: undefined }));
+
+for (const [name, v] of MALFORMED_UUIDS) add("refund-complete", `refund_id ${name}`, 400, V, patched("refund-complete", { refund_id: v }));
+add("refund-complete", "refund_id missing", 400, V, patched("refund-complete", { refund_id: undefined }));
+add("refund-complete", "an unknown refund", 404, "REFUND_NOT_FOUND", patched("refund-complete", {}));
+for (const [name, v] of [["pending (not a final status)", "pending"], ["upper case", "SUCCEEDED"], ["unknown", "done"], ["empty", ""], ["a boolean", true], ["null", null]] as [string, unknown][]) {
+  add("refund-complete", `status ${name}`, 400, V, patched("refund-complete", { status: v }));
+}
+add("refund-complete", "status missing", 400, V, patched("refund-complete", { status: undefined }));
+for (const [name, v] of [["empty", ""], ["201 characters", "r".repeat(201)], ["a number", 7], ...CONTROL_TEXT] as [string, unknown][]) {
+  add("refund-complete", `reference ${name}`, 400, V, patched("refund-complete", { reference: v }));
+}
+
+// The webhook: without the provider's proof nothing is even validated (401); with it,
+// a body that is not the provider's documented shape is 400. Either way, nothing is written.
+const U = "UNAUTHENTICATED";
+const xenditToken = { "x-callback-token": TEST_PAYMENT_KEYS.xenditCallbackToken };
+const paidInvoice = (f: Fx, patch: Record<string, unknown> = {}) => ({
+  ...xenditCallback({ id: "65f1a2b3c4d5e6f708192a3b", external_id: f.payable, status: "PAID", amount: 1000 }),
+  ...patch,
+});
+const webhook = (provider: string | undefined, body: (f: Fx) => unknown, headers: Record<string, string> = {}) => (f: Fx): RawRequest => ({
+  method: "POST",
+  rawQuery: provider === undefined ? "" : `provider=${provider}`,
+  headers: { "content-type": "application/json", ...headers },
+  body: typeof body(f) === "string" ? body(f) as string : JSON.stringify(body(f)),
+});
+const signed = (f: Fx, fields: Record<string, unknown> = {}) =>
+  midtransNotification(TEST_PAYMENT_KEYS.midtransServerKey, { order_id: f.payable, transaction_status: "settlement", gross_amount: 1000, ...fields });
+const W = "payment-webhook";
+add(W, "Xendit without x-callback-token", 401, U, webhook("xendit", (f) => paidInvoice(f)));
+add(W, "Xendit with a wrong x-callback-token", 401, U, webhook("xendit", (f) => paidInvoice(f), { "x-callback-token": "tebakan" }));
+add(W, "Xendit with the Midtrans server key as token", 401, U, webhook("xendit", (f) => paidInvoice(f), { "x-callback-token": TEST_PAYMENT_KEYS.midtransServerKey }));
+add(W, "Midtrans without signature_key", 401, U, webhook("midtrans", (f) => ({ ...signed(f), signature_key: undefined })));
+add(W, "Midtrans signed with another server key", 401, U, webhook("midtrans", (f) => midtransNotification("SB-Mid-server-other", { order_id: f.payable, transaction_status: "settlement", gross_amount: 1000 })));
+add(W, "Midtrans with a tampered amount", 401, U, webhook("midtrans", (f) => ({ ...signed(f), gross_amount: "1.00" })));
+add(W, "Midtrans with a tampered order id", 401, U, webhook("midtrans", (f) => ({ ...signed(f), order_id: f.othersPayable })));
+add(W, "Midtrans with malformed JSON", 401, U, webhook("midtrans", () => "{"));
+add(W, "Midtrans with a secret key instead of a signature", 401, U, (f) => ({ ...webhook("midtrans", () => ({ ...signed(f), signature_key: undefined }))(f), headers: { "content-type": "application/json", apikey: "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz" } }));
+add(W, "no provider", 401, U, webhook(undefined, (f) => paidInvoice(f), xenditToken));
+add(W, "an unknown provider", 401, U, webhook("stripe", (f) => paidInvoice(f), xenditToken));
+add(W, "the provider given twice", 401, U, (f) => ({ ...webhook("xendit", (g) => paidInvoice(g), xenditToken)(f), rawQuery: "provider=xendit&provider=xendit" }));
+add(W, "an unknown query parameter (proof valid)", 400, V, (f) => ({ ...webhook("xendit", (g) => paidInvoice(g), xenditToken)(f), rawQuery: "provider=xendit&debug=1" }));
+add(W, "Xendit: malformed JSON", 400, V, webhook("xendit", () => "{", xenditToken));
+add(W, "Xendit: an array", 400, V, webhook("xendit", () => "[]", xenditToken));
+add(W, "Xendit: content type text/plain", 415, "UNSUPPORTED_MEDIA_TYPE", (f) => ({ ...webhook("xendit", (g) => paidInvoice(g), xenditToken)(f), headers: { ...xenditToken, "content-type": "text/plain" } }));
+add(W, "Xendit: a body of 64 KiB + 1 byte", 413, "PAYLOAD_TOO_LARGE", webhook("xendit", () => `{"x":"${"a".repeat(64 * 1024 - 7)}"}`, xenditToken));
+add(W, "Midtrans: a body of 64 KiB + 1 byte", 413, "PAYLOAD_TOO_LARGE", webhook("midtrans", () => `{"x":"${"a".repeat(64 * 1024 - 7)}"}`));
+for (const [name, patch] of [
+  ["id missing", { id: undefined }], ["id a number", { id: 42 }], ["external_id missing", { external_id: undefined }],
+  ["external_id 256 characters", { external_id: "e".repeat(256) }], ["status missing", { status: undefined }], ["status a number", { status: 1 }],
+  ["amount a string", { amount: "1000" }], ["amount negative", { amount: -1 }], ["paid_amount a string", { paid_amount: "1000" }],
+] as [string, Record<string, unknown>][]) add(W, `Xendit: ${name}`, 400, V, webhook("xendit", (f) => paidInvoice(f, patch), xenditToken));
+add(W, "Midtrans (signed): transaction_id missing", 400, V, webhook("midtrans", (f) => ({ ...signed(f), transaction_id: undefined })));
+add(W, "Midtrans (signed): transaction_status missing", 400, V, webhook("midtrans", (f) => ({ ...signed(f), transaction_status: undefined })));
+add(W, "Midtrans (signed): fraud_status a number", 400, V, webhook("midtrans", (f) => ({ ...signed(f), fraud_status: 1 })));
+
 // ---------------------------------------------------------------------------
 // GET endpoints: the query string
 
@@ -330,6 +416,7 @@ const LISTS: Record<string, (f: Fx) => Record<string, string>> = {
   "my-participations": () => ({}),
   "campaign-audit": (f) => ({ campaign_id: f.open }),
   "scheduler-history": () => ({}),
+  "refunds-list": () => ({}),
 };
 for (const [slug, base] of Object.entries(LISTS)) {
   for (const [name, v] of BAD_LIMITS) add(slug, `limit ${name}`, 400, V, (f) => get(q({ ...base(f), limit: v }))());
@@ -343,7 +430,7 @@ for (const [name, v] of [["unknown", "bogus"], ["upper case", "ACTIVE"], ["empty
   add("campaigns-list", `status ${name}`, 400, V, get(q({ status: v })));
 }
 for (const [name, v] of MALFORMED_UUIDS.filter(([, v]) => typeof v === "string")) add("campaigns-list", `product_id ${name}`, 400, V, get(q({ product_id: v as string })));
-for (const [name, v] of [["a campaign status", "locked"], ["unknown", "paid"], ["empty", ""]]) {
+for (const [name, v] of [["a campaign status", "locked"], ["unknown", "settled"], ["a refund status", "succeeded"], ["empty", ""]]) {
   add("my-participations", `status ${name}`, 400, V, get(q({ status: v })));
 }
 for (const [name, v] of MALFORMED_UUIDS.filter(([, v]) => typeof v === "string")) {
@@ -357,6 +444,10 @@ add("campaign-get", "an unknown parameter", 400, V, (f) => get(q({ id: f.open, i
 add("campaign-audit", "campaign_id missing", 400, V, get(""));
 add("campaign-audit", "an unknown campaign", 404, "CAMPAIGN_NOT_FOUND", get(q({ campaign_id: randomUUID() })));
 for (const [name, v] of [["unknown", "done"], ["empty", ""]]) add("scheduler-history", `status ${name}`, 400, V, get(q({ status: v })));
+for (const [name, v] of [["unknown", "refunded"], ["upper case", "PENDING"], ["empty", ""], ["a participation status", "paid"]]) {
+  add("refunds-list", `status ${name}`, 400, V, get(q({ status: v })));
+}
+for (const [name, v] of MALFORMED_UUIDS.filter(([, v]) => typeof v === "string")) add("refunds-list", `campaign_id ${name}`, 400, V, get(q({ campaign_id: v as string })));
 for (const slug of ["scheduler-history", "scheduler-status"]) {
   for (const [name, v] of BAD_JOB_NAMES.filter(([, v]) => typeof v === "string")) add(slug, `job ${name}`, 400, V, get(q({ job: v as string })));
   add(slug, "an unknown job", 404, "JOB_NOT_FOUND", get(q({ job: "no.such.job" })));
@@ -403,13 +494,19 @@ describe("bad input", () => {
       return r.json.id as string;
     };
     const pastDeadline = await create(10, inSeconds(2));
+    const windowed = await call(stack, "campaigns-create", {
+      method: "POST", headers: creds.omni, body: { ...POST_BASES["campaigns-create"]({} as Fx), payment_window_minutes: 60 },
+    });
+    expect(windowed.status, windowed.text).toBe(201);
     const [open, fresh, full, other] = [await create(10), await create(10), await create(1), await create(10)];
     await join(filler, full);
     const pending = await join(creds.buyer, open);
     const cancelled = await join(creds.buyer, other);
     const c = await call(stack, "participation-cancel", { method: "POST", headers: creds.buyer, body: { participation_id: cancelled } });
     expect(c.status).toBe(200);
-    fx = { open, fresh, full, pastDeadline, pending, cancelled };
+    const payable = await join(creds.buyer, windowed.json.id);
+    const othersPayable = await join(filler, windowed.json.id);
+    fx = { open, fresh, full, pastDeadline, pending, cancelled, payable, othersPayable };
     await sleep(2000);
   }, 120_000);
 
@@ -418,7 +515,8 @@ describe("bad input", () => {
   });
 
   /** The credentials that would make a valid request to `slug` succeed, so only the input is at fault. */
-  const credentialsFor = (slug: string) => succeedingHeaders(stack, ENDPOINTS[slug]?.rule ?? "none", tokens);
+  // The webhook's cases carry their own proof (or deliberately none).
+  const credentialsFor = (slug: string) => (slug === "payment-webhook" ? {} : succeedingHeaders(stack, ENDPOINTS[slug]?.rule ?? "none", tokens));
 
   test("there are at least 200 cases across every endpoint", () => {
     expect(cases.length).toBeGreaterThanOrEqual(200);

@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Result, type SambatanClient, sambatanClient } from "../../shared/client.ts";
 import { ENDPOINTS, type Slug } from "../../shared/endpoints.ts";
-import { inDays, SEED_PRODUCTS, type Stack, startStack } from "./stack.ts";
+import { xenditCallback } from "../helpers/providers.ts";
+import { inDays, SEED_PRODUCTS, type Stack, startStack, TEST_PAYMENT_KEYS } from "./stack.ts";
 
 let stack: Stack;
 let anyone: SambatanClient;
@@ -62,6 +63,27 @@ describe("the typed client on the local stack", () => {
     answer("health", await anyone.health());
     expect(answer("openapi", await anyone.openapi()).openapi).toBe("3.1.0");
     expect(answer("metrics", await operator.metrics())).toContain("# TYPE sambatan_campaigns gauge");
+    // Payments: a campaign with a window, checked out (manual), confirmed by hand; a cancelled
+    // reservation paid late through the providers' webhook (no typed method: only providers call it).
+    const windowed = (await manager.campaignsCreate({
+      product_id: SEED_PRODUCTS.tehKayuAro, title: "Bayar dulu", total_slots: 5, price_per_slot: 15000, deadline: inDays(2), payment_window_minutes: 30,
+    })).data!;
+    const payer = await buyer();
+    const owed = (await payer.campaignJoin({ campaign_id: windowed.id, quantity: 1, shipping_address: "Jl. Kenari 7" })).data!;
+    answer("participation-checkout", await payer.participationCheckout({ participation_id: owed.id }));
+    answer("payment-confirm", await manager.paymentConfirm({ participation_id: owed.id, reference: "TUNAI-1" }));
+    const lateBuyer = await buyer();
+    const late = (await lateBuyer.campaignJoin({ campaign_id: windowed.id, quantity: 1, shipping_address: "Jl. Kenari 8" })).data!;
+    await lateBuyer.participationCancel({ participation_id: late.id });
+    const hook = await fetch(`${stack.fn("payment-webhook")}?provider=xendit`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-callback-token": TEST_PAYMENT_KEYS.xenditCallbackToken },
+      body: JSON.stringify(xenditCallback({ id: "65f1a2b3c4d5e6f708192a3d", external_id: late.id, status: "PAID", amount: late.amount })),
+    });
+    expect(ENDPOINTS["payment-webhook"].response.schema.parse(await hook.json())).toEqual({ received: true, result: "late_payment" });
+    checked.add("payment-webhook");
+    const refunds = answer("refunds-list", await manager.refundsList({ campaign_id: windowed.id }));
+    answer("refund-complete", await manager.refundComplete({ refund_id: refunds.items[0].id, status: "succeeded", reference: "BCA-RF-1" }));
     expect([...checked].sort()).toEqual(Object.keys(ENDPOINTS).sort());
   });
 

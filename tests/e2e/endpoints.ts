@@ -11,7 +11,8 @@ import { ENDPOINTS, PROMETHEUS_CONTENT_TYPE } from "../../shared/endpoints.ts";
 import * as schema from "../../shared/schemas.ts";
 import { expiredToken, hs256Token, newSigningKey, tamperedToken, unsignedToken } from "./credentials.ts";
 import { signJwt } from "../../dev/stack/keys.ts";
-import { type Answer, errorOf, inDays, inSeconds, invoke, SEED_PRODUCTS, sleep, type Stack, structuredLogs } from "./stack.ts";
+import { xenditCallback } from "../helpers/providers.ts";
+import { type Answer, errorOf, inDays, inSeconds, invoke, SEED_PRODUCTS, sleep, type Stack, structuredLogs, TEST_PAYMENT_KEYS } from "./stack.ts";
 
 /** The slugs this suite exercises; the drift guard compares them with functions/. */
 export const COVERED_SLUGS = [
@@ -21,6 +22,11 @@ export const COVERED_SLUGS = [
   "campaign-join",
   "participation-cancel",
   "my-participations",
+  "participation-checkout",
+  "payment-webhook",
+  "payment-confirm",
+  "refunds-list",
+  "refund-complete",
   "campaign-audit",
   "dashboard-summary",
   "product-sambatan-toggle",
@@ -104,7 +110,11 @@ export function endpointSuite(start: () => Promise<Stack>) {
     const locked = schema.campaignWithProgress.parse(ok(await anyone.campaignGet({ id: campaign.id })));
     expect(locked).toMatchObject({ status: "locked", filled_slots: 10, available_slots: 0, progress_percent: 100 });
     expect(locked.locked_at).not.toBeNull();
-    expect(locked.progress).toEqual({ total_slots: 10, filled_slots: 10, available_slots: 0, percent: 100, participant_count: 2, total_contribution: 2_100_000 });
+    expect(locked.progress).toEqual({
+      total_slots: 10, filled_slots: 10, available_slots: 0, percent: 100, participant_count: 2, total_contribution: 2_100_000,
+      // No payment window: nothing is paid up front, so every held slot counts as unpaid.
+      paid_slots: 0, unpaid_slots: 10, amount_paid: 0, refunds_pending: 0,
+    });
 
     const run = ok(await sambatanClient(operator).schedulerTrigger());
     expect(run.execution.result?.fulfilled).toBeGreaterThanOrEqual(1);
@@ -584,6 +594,50 @@ export function endpointSuite(start: () => Promise<Stack>) {
       const bare = await fetch(stack.fn("metrics"));
       expect(bare.status).toBe(401);
       expect((await bare.json()).error.code).toBe("UNAUTHENTICATED");
+    });
+  });
+
+  describe("payments (manual provider, the default)", () => {
+    const webhook = (body: unknown, token: string = TEST_PAYMENT_KEYS.xenditCallbackToken) =>
+      fetch(`${stack.fn("payment-webhook")}?provider=xendit`, { method: "POST", headers: { "content-type": "application/json", "x-callback-token": token }, body: JSON.stringify(body) })
+        .then(async (r) => ({ status: r.status, body: await r.json() }));
+
+    test("a windowed campaign: manual checkout names the deadline, a manager confirms the payment, the lifecycle confirms it", async () => {
+      const campaign = await createCampaign({ total_slots: 1, payment_window_minutes: 30 });
+      expect(campaign.payment_window_minutes).toBe(30);
+      const b = await buyer();
+      const joined = schema.participation.parse((await join(b.client, campaign.id, 1)).body);
+      expect(joined.payment_due_at).not.toBeNull();
+      const checkout = await invoke(b.client, "participation-checkout", { body: { participation_id: joined.id } });
+      expect(checkout.status).toBe(200);
+      expect(schema.checkoutAnswer.parse(checkout.body)).toEqual({ provider: "manual", redirect_url: null, expires_at: joined.payment_due_at });
+      // Only the buyer checks out; only a manager confirms.
+      expect(errorOf(await invoke((await buyer()).client, "participation-checkout", { body: { participation_id: joined.id } }))).toMatchObject({ status: 404, code: "PARTICIPATION_NOT_FOUND" });
+      expect(errorOf(await invoke(b.client, "payment-confirm", { body: { participation_id: joined.id, reference: "x" } }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+      const paid = await invoke(manager, "payment-confirm", { body: { participation_id: joined.id, reference: "TRF-BCA-0099" } });
+      expect(paid.status).toBe(200);
+      expect(schema.participation.parse(paid.body)).toMatchObject({ status: "paid", payment_provider: "manual", payment_reference: "TRF-BCA-0099" });
+      await lifecycle();
+      expect((await get(campaign.id)).status).toBe("fulfilled");
+    });
+
+    test("a payment after a cancel is a late_payment refund: listed, completed once, then REFUND_FINAL", async () => {
+      const campaign = await createCampaign({ payment_window_minutes: 30 });
+      const b = await buyer();
+      const joined = (await join(b.client, campaign.id, 1)).body;
+      expect((await invoke(b.client, "participation-cancel", { body: { participation_id: joined.id } })).status).toBe(200);
+      expect((await webhook(xenditCallback({ id: "65f1a2b3c4d5e6f708192a3c", external_id: joined.id, status: "PAID", amount: joined.amount }), "salah")).status).toBe(401);
+      expect(await webhook(xenditCallback({ id: "65f1a2b3c4d5e6f708192a3c", external_id: joined.id, status: "PAID", amount: joined.amount })))
+        .toEqual({ status: 200, body: { received: true, result: "late_payment" } });
+      const listed = await invoke(manager, "refunds-list", { method: "GET", query: { campaign_id: campaign.id, status: "pending" } });
+      expect(listed.status).toBe(200);
+      const [refund] = schema.page(schema.refund).parse(listed.body).items;
+      expect(refund).toMatchObject({ participation_id: joined.id, user_id: b.sub, amount: joined.amount, reason: "late_payment", status: "pending" });
+      const failed = await invoke(manager, "refund-complete", { body: { refund_id: refund.id, status: "failed" } });
+      expect(schema.refund.parse(failed.body)).toMatchObject({ status: "failed", completed_at: expect.any(String) });
+      expect(errorOf(await invoke(manager, "refund-complete", { body: { refund_id: refund.id, status: "succeeded" } }))).toMatchObject({ status: 409, code: "REFUND_FINAL" });
+      expect(errorOf(await invoke(manager, "refund-complete", { body: { refund_id: randomUUID(), status: "succeeded" } }))).toMatchObject({ status: 404, code: "REFUND_NOT_FOUND" });
+      expect(errorOf(await invoke((await buyer()).client, "refunds-list", { method: "GET" }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
     });
   });
 

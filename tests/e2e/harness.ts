@@ -9,7 +9,8 @@ import { functionSlugs } from "../../dev/stack/functions.ts";
 import { type PrivateJwk, signJwt } from "../../dev/stack/keys.ts";
 import { freshDatabase, type FreshDatabase, type Sql } from "../helpers/pg.ts";
 import { newSigningKey } from "./credentials.ts";
-import { inDays, SEED_PRODUCTS, type Stack, startStack, type StackOptions } from "./stack.ts";
+import { xenditCallback } from "../helpers/providers.ts";
+import { inDays, SEED_PRODUCTS, type Stack, startStack, type StackOptions, TEST_PAYMENT_KEYS } from "./stack.ts";
 
 // ---------------------------------------------------------------------------
 // The stack on a database the test can read
@@ -215,6 +216,8 @@ export interface Fixture {
   participationId: string;
   aSub: string;
   aParticipationId: string;
+  /** The owner's participation in a campaign with a payment window (checkout, payment-confirm); else participationId. */
+  payableParticipationId?: string;
 }
 
 export type Rule =
@@ -223,6 +226,7 @@ export type Rule =
   | "user"
   | "user_or_secret"
   | "secret"
+  | "provider_proof"
   | "sambatan.manage"
   | "scheduled_job.read"
   | "scheduled_job.execute";
@@ -231,6 +235,8 @@ export interface EndpointSpec {
   method: "GET" | "POST";
   rule: Rule;
   success: number;
+  /** What the sample request answers when that is not `success` (refund-complete: no refund exists in a fixture). */
+  outcome?: string;
   /** Whether a valid request needs a real campaign and participations. */
   needsFixture: boolean;
   /** Whether answering needs the database (the outage tests expect 503 from these). */
@@ -240,6 +246,7 @@ export interface EndpointSpec {
 }
 
 const address = "Jl. Cempaka Putih No. 7\nJakarta Pusat";
+const randomHex = (length: number) => Array.from({ length }, () => Math.floor(Math.random() * 16).toString(16)).join("");
 
 /** Every function of docs/API.md: the endpoints, then the two utility functions. */
 export const ENDPOINTS: Record<string, EndpointSpec> = {
@@ -266,6 +273,30 @@ export const ENDPOINTS: Record<string, EndpointSpec> = {
   "my-participations": {
     method: "GET", rule: "user", success: 200, needsFixture: true, usesDatabase: true,
     request: () => ({ query: { limit: "100" } }),
+  },
+  "participation-checkout": {
+    method: "POST", rule: "user", success: 200, needsFixture: true, usesDatabase: true,
+    request: (f) => ({ body: { participation_id: f.payableParticipationId ?? f.participationId } }),
+  },
+  "payment-webhook": {
+    // The proof (x-callback-token) is in succeedingHeaders: no Supabase credential stands in for it.
+    method: "POST", rule: "provider_proof", success: 200, needsFixture: false, usesDatabase: true,
+    request: () => ({
+      query: { provider: "xendit" },
+      body: xenditCallback({ id: randomHex(24), external_id: `order-${randomHex(8)}`, status: "PAID", amount: 1500 }),
+    }),
+  },
+  "payment-confirm": {
+    method: "POST", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
+    request: (f) => ({ body: { participation_id: f.payableParticipationId ?? f.participationId, reference: "TRF-20261203-001" } }),
+  },
+  "refunds-list": {
+    method: "GET", rule: "sambatan.manage", success: 200, needsFixture: false, usesDatabase: true,
+    request: () => ({ query: { status: "pending", limit: "5" } }),
+  },
+  "refund-complete": {
+    method: "POST", rule: "sambatan.manage", success: 200, outcome: "404 REFUND_NOT_FOUND", needsFixture: false, usesDatabase: true,
+    request: () => ({ body: { refund_id: "d0000000-0000-4000-8000-000000000001", status: "succeeded", reference: "TRF-REFUND-1" } }),
   },
   "campaign-audit": {
     method: "GET", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
@@ -325,6 +356,7 @@ export function succeedingHeaders(
   tokens: { buyer: string; omni: string },
 ): Record<string, string> {
   if (rule === "secret") return appHeaders(stack.secretKey);
+  if (rule === "provider_proof") return { "x-callback-token": TEST_PAYMENT_KEYS.xenditCallbackToken };
   if (rule === "user" || rule === "user_or_secret") return appHeaders(stack.publishableKey, tokens.buyer);
   if (rule === "publishable_or_user") return appHeaders(stack.publishableKey);
   if (rule === "none") return {};

@@ -11,6 +11,16 @@ import { LOCAL_KEYS, loadSigningKey, type PrivateJwk, userToken } from "../../de
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const deno = fileURLToPath(new URL("../../node_modules/.bin/deno", import.meta.url));
 
+/**
+ * The providers' verification secrets every test stack holds, so payment-webhook can be
+ * proven (or refused) anywhere. Checkout stays manual unless a test names a provider
+ * and its stand-in's URL (tests/helpers/providers.ts).
+ */
+export const TEST_PAYMENT_KEYS = {
+  midtransServerKey: "SB-Mid-server-e2e-7fQ2xVw9LmN4pR8s",
+  xenditCallbackToken: "xnd-callback-e2e-3b6d9f2a8c4e1f7a0d5b",
+} as const;
+
 export interface StackOptions {
   /** PGlite data directory (default: in memory). */
   dataDir?: string;
@@ -116,6 +126,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SAMBATAN_TICK_SECONDS: "0",
     DATABASE_URL: options.databaseUrl ?? "",
     NO_COLOR: "1",
+    SAMBATAN_MIDTRANS_SERVER_KEY: TEST_PAYMENT_KEYS.midtransServerKey,
+    SAMBATAN_XENDIT_CALLBACK_TOKEN: TEST_PAYMENT_KEYS.xenditCallbackToken,
     ...options.env,
   });
   const child = spawn(deno, ["run", "-A", "dev/serve.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });

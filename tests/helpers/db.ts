@@ -126,7 +126,7 @@ export function violations(db: TestDb): Promise<{ violation: string; subject: st
 export async function campaign(
   db: TestDb,
   m: Claims = manager(),
-  overrides: { slots?: number; price?: number; deadline?: string; title?: string } = {},
+  overrides: { slots?: number; price?: number; deadline?: string; title?: string; window?: number } = {},
 ): Promise<any> {
   return db.rpc(m, "create_campaign", {
     p_product_id: await enabledProduct(db),
@@ -134,6 +134,8 @@ export async function campaign(
     p_total_slots: overrides.slots ?? 10,
     p_price_per_slot: overrides.price ?? 210000,
     p_deadline: overrides.deadline ?? inDays(3),
+    // Only named when set, so the default (no window) is what the RPC itself defaults to.
+    ...(overrides.window === undefined ? {} : { p_payment_window_minutes: overrides.window }),
   });
 }
 

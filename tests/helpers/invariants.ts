@@ -4,10 +4,11 @@
 export const invariantViolationsSql = `
 with held as (
   -- Slots a campaign holds: its active participations, or for an expired campaign
-  -- the ones refunded when it expired (filled_slots keeps how far it got).
+  -- the ones refunded when it expired (filled_slots keeps how far it got; a paid
+  -- participation cancelled earlier was refunded too, but released its slots then).
   select campaign_id,
-         sum(quantity) filter (where status in ('pending_payment', 'confirmed')) as active_q,
-         sum(quantity) filter (where status = 'refunded') as refunded_q
+         sum(quantity) filter (where status in ('pending_payment', 'paid', 'confirmed')) as active_q,
+         sum(quantity) filter (where status = 'refunded' and cancelled_at is null) as refunded_q
     from public.sambatan_participants
    group by campaign_id
 )
@@ -24,11 +25,13 @@ select 'locked_iff_full', c.id::text from public.sambatan_campaigns c
 union all
 select 'fulfilled_with_unconfirmed', p.id::text
   from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id
- where c.status = 'fulfilled' and p.status in ('pending_payment', 'refunded')
+ where c.status = 'fulfilled'
+   -- (a paid participation cancelled while the campaign was open is refunded: that is fine)
+   and (p.status in ('pending_payment', 'paid') or (p.status = 'refunded' and p.cancelled_at is null))
 union all
 select 'expired_with_active', p.id::text
   from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id
- where c.status in ('expired', 'cancelled') and p.status in ('pending_payment', 'confirmed')
+ where c.status in ('expired', 'cancelled') and p.status in ('pending_payment', 'paid', 'confirmed')
 union all
 select 'confirmed_before_fulfilment', p.id::text
   from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id
@@ -43,17 +46,57 @@ select 'charged_and_refunded', p.id::text from public.sambatan_participants p
 union all
 select 'two_active_participations', campaign_id::text || '/' || user_id::text
   from public.sambatan_participants
- where status in ('pending_payment', 'confirmed')
+ where status in ('pending_payment', 'paid', 'confirmed')
  group by campaign_id, user_id having count(*) > 1
 union all
 select 'terminal_timestamp_missing', c.id::text from public.sambatan_campaigns c
  where (c.status = 'fulfilled' and c.fulfilled_at is null) or (c.status = 'expired' and c.expired_at is null)
+union all
+-- With a window nothing is confirmed unpaid, and nothing unpaid outlives its window
+-- by more than a lifecycle run (checked by the callers that run one).
+select 'confirmed_unpaid_with_window', p.id::text
+  from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id
+ where c.payment_window_minutes is not null and p.status in ('paid', 'confirmed') and p.paid_at is null
+union all
+select 'paid_amount_differs', p.id::text from public.sambatan_participants p
+ where p.paid_amount is not null and p.paid_amount <> p.amount
+union all
+-- Nobody is both kept and refunded: a confirmed participation owes no refund but a
+-- late payment's (money that arrived after it was already settled another way).
+select 'confirmed_and_refunded', r.id::text
+  from public.refunds r join public.sambatan_participants p on p.id = r.participation_id
+ where p.status = 'confirmed' and r.reason <> 'late_payment'
+union all
+select 'refund_of_another_campaign', r.id::text
+  from public.refunds r join public.sambatan_participants p on p.id = r.participation_id
+ where r.campaign_id <> p.campaign_id or r.user_id <> p.user_id
+union all
+-- The money invariant, per campaign: money received (paid amounts, plus late
+-- payments, which are only ever refunded) minus refunds owed equals what it holds:
+-- the paid amounts of its paid and confirmed participations. Once settled that is
+-- what a fulfilled campaign keeps (only confirmed remain) and 0 for any other.
+select 'money_mismatch', c.id::text
+  from public.sambatan_campaigns c
+  left join (select campaign_id, sum(paid_amount) as paid,
+                    sum(paid_amount) filter (where status in ('paid', 'confirmed')) as kept
+               from public.sambatan_participants group by campaign_id) pa on pa.campaign_id = c.id
+  left join (select campaign_id, sum(amount) as owed, sum(amount) filter (where reason = 'late_payment') as late
+               from public.refunds group by campaign_id) rf on rf.campaign_id = c.id
+ where coalesce(pa.paid, 0) + coalesce(rf.late, 0) - coalesce(rf.owed, 0)
+       <> coalesce(pa.kept, 0)
+union all
+-- Every paid participation that was not kept is owed back exactly what it paid.
+select 'paid_not_refunded', p.id::text from public.sambatan_participants p
+ where p.paid_amount is not null and p.status in ('cancelled', 'refunded')
+   and (select coalesce(sum(r.amount), 0) from public.refunds r
+         where r.participation_id = p.id and r.reason <> 'late_payment') <> p.paid_amount
 `;
 
 /** Money ledger: amounts by participant status must add up to the amount ever joined. */
+// (paid counts with pending: reserved, not yet settled.)
 export const ledgerSql = `
 select coalesce(sum(amount), 0)::bigint as joined,
-       coalesce(sum(amount) filter (where status = 'pending_payment'), 0)::bigint as pending,
+       coalesce(sum(amount) filter (where status in ('pending_payment', 'paid')), 0)::bigint as pending,
        coalesce(sum(amount) filter (where status = 'confirmed'), 0)::bigint as confirmed,
        coalesce(sum(amount) filter (where status = 'refunded'), 0)::bigint as refunded,
        coalesce(sum(amount) filter (where status = 'cancelled'), 0)::bigint as cancelled

@@ -265,7 +265,7 @@ test("a lifecycle batch killed half-way (fulfilments done, expiries waiting) cha
 
   // The rows the killed sweep had claimed are free again: the next run does it all.
   const next = await call(db.sql, service, "run_sambatan_lifecycle", { p_batch_size: 100 }, "2 hours");
-  expect(next).toEqual({ fulfilled: 4, expired: 3, confirmed: 8, refunded: 6, more: false });
+  expect(next).toEqual({ released: 0, fulfilled: 4, expired: 3, confirmed: 8, refunded: 6, more: false });
   const after = await db.sql`select id, status from public.sambatan_campaigns where id = any(${ids}::uuid[])`;
   const status = new Map(after.map((r) => [r.id, r.status]));
   for (const c of full) expect(status.get(c.id)).toBe("fulfilled");
@@ -274,7 +274,7 @@ test("a lifecycle batch killed half-way (fulfilments done, expiries waiting) cha
   expect(await db.sql.unsafe(invariantViolationsSql)).toEqual([]);
   // And a run after that has nothing left to do.
   expect(await call(db.sql, service, "run_sambatan_lifecycle", { p_batch_size: 100 }, "2 hours"))
-    .toEqual({ fulfilled: 0, expired: 0, confirmed: 0, refunded: 0, more: false });
+    .toEqual({ released: 0, fulfilled: 0, expired: 0, confirmed: 0, refunded: 0, more: false });
 });
 
 test("killing random backends during a storm of joins loses no acknowledged join and breaks no invariant", async () => {

@@ -1,8 +1,11 @@
 // Model-based test: random histories of joins, cancels, lifecycle runs, operator
-// overrides, campaign creation and clock moves, run against real PostgreSQL and
+// overrides, campaign creation and clock moves, and payments (provider
+// notifications, redeliveries, wrong amounts, payments by hand, payment windows
+// running out, late payments and refund completions), run against real PostgreSQL and
 // against the reference model in tests/helpers/model.ts. Every call must end as
 // the model predicts (success, or exactly its SQLSTATE); after every step the
-// rows match the model and the invariants query returns nothing.
+// rows (refunds included) match the model and the invariants query, the money
+// balance with it, returns nothing.
 //
 // A failure prints fast-check's `seed` and `path`; replay it with
 //   MODEL_SEED=<seed> MODEL_PATH=<path> node dev/test.mjs pg -- tests/pg/model.test.ts
@@ -31,13 +34,16 @@ type Command =
   | { kind: "cancel"; by: "owner" | "other" | "manager"; participant: number }
   | { kind: "lifecycle"; batch: number }
   | { kind: "advance"; halfHours: number }
-  | { kind: "create"; slots: number; price: number; halfHoursAhead: number }
+  | { kind: "create"; slots: number; price: number; halfHoursAhead: number; window: number | null }
   | { kind: "complete"; campaign: number }
-  | { kind: "fail"; campaign: number };
+  | { kind: "fail"; campaign: number }
+  | { kind: "pay"; participant: number; txn: number; word: "settlement" | "capture"; exact: boolean }
+  | { kind: "confirm"; participant: number }
+  | { kind: "refund"; refund: number; status: "succeeded" | "failed" };
 
 interface History {
   rateLimit: number;
-  campaigns: { slots: number; price: number; halfHoursAhead: number }[];
+  campaigns: { slots: number; price: number; halfHoursAhead: number; window: number | null }[];
   commands: Command[];
 }
 
@@ -46,6 +52,11 @@ const USERS = 3;
 const campaignPick = fc.integer({ min: 0, max: 9 });
 // Participant picks wrap around the participants so far; 19 names an unknown id.
 const participantPick = fc.integer({ min: 0, max: 19 });
+// Windows are whole half hours plus a quarter hour, so a due time never equals a clock
+// the history can reach (clock moves are whole half hours): no boundary ties.
+const paymentWindow = fc.constantFrom<number | null>(null, null, 15, 45, 75);
+// Refund picks wrap around the refunds so far; 9 names an unknown id.
+const refundPick = fc.integer({ min: 0, max: 9 });
 // Zero is the invalid quantity, drawn now and then.
 const quantity = fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 12 });
 
@@ -74,16 +85,37 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       slots: fc.integer({ min: 1, max: 5 }),
       price: fc.integer({ min: 1, max: 3 }),
       halfHoursAhead: fc.integer({ min: -1, max: 6 }),
+      window: paymentWindow,
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("complete" as const), campaign: campaignPick }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("fail" as const), campaign: campaignPick }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("pay" as const),
+      participant: participantPick,
+      txn: fc.nat({ max: 1 }),
+      word: weighted<"settlement" | "capture">(["settlement", 3], ["capture", 1]),
+      exact: weighted([true, 8], [false, 1]),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("confirm" as const), participant: participantPick }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("refund" as const), refund: refundPick, status: fc.constantFrom("succeeded" as const, "failed" as const),
+    }),
+  },
 );
 
 const history: fc.Arbitrary<History> = fc.record({
   rateLimit: fc.constantFrom(0, 1, 2, 4),
   campaigns: fc.array(
-    fc.record({ slots: fc.integer({ min: 1, max: 5 }), price: fc.integer({ min: 1, max: 3 }), halfHoursAhead: fc.integer({ min: 1, max: 6 }) }),
+    fc.record({
+      slots: fc.integer({ min: 1, max: 5 }), price: fc.integer({ min: 1, max: 3 }), halfHoursAhead: fc.integer({ min: 1, max: 6 }),
+      window: paymentWindow,
+    }),
     { minLength: 1, maxLength: 3 },
   ),
   commands: fc.array(command, { minLength: 1, maxLength: 30, size: "max" }),
@@ -121,6 +153,9 @@ async function reset(rateLimit: number) {
   await db.sql.begin(async (tx) => {
     await tx`set local session_replication_role = replica`;
     await tx`delete from public.sambatan_audit_logs`;
+    await tx`delete from public.refunds`;
+    await tx`delete from public.payment_events`;
+    await tx`delete from public.payment_transactions`;
     await tx`delete from public.sambatan_participants`;
     await tx`delete from sambatan_private.deadline_reminders`;
     await tx`delete from public.sambatan_campaigns`;
@@ -135,6 +170,9 @@ select (select coalesce(json_agg(json_build_object('id', id, 'status', status, '
           from public.sambatan_campaigns) as campaigns,
        (select coalesce(json_agg(json_build_object('id', id, 'status', status, 'amount', amount)), '[]')
           from public.sambatan_participants) as participants,
+       (select coalesce(json_agg(json_build_object('id', r.id, 'participation_id', r.participation_id, 'reason', r.reason,
+                 'amount', r.amount, 'status', r.status, 'txn', e.provider_transaction_id)), '[]')
+          from public.refunds r left join public.payment_events e on e.id = r.payment_event_id) as refunds,
        (select coalesce(json_agg(v), '[]') from (${invariantViolationsSql}) v) as violations`;
 
 async function runHistory(h: History): Promise<void> {
@@ -156,20 +194,22 @@ async function runHistory(h: History): Promise<void> {
   const pickCampaign = (n: number) => (n === 9 || campaignIds.length === 0 ? campaignIds.length + n : n % campaignIds.length);
   const campaignId = (i: number) => campaignIds[i] ?? unknownId;
 
-  const create = async (slots: number, price: number, halfHoursAhead: number) => {
+  const refundIds = new Map<number, string>();
+  const refundKey = (participationId: string, reason: string, txn: string | null) => `${participationId}|${reason}|${txn ?? ""}`;
+  const create = async (slots: number, price: number, halfHoursAhead: number, window: number | null) => {
     const deadline = model.now + halfHoursAhead * HALF_HOUR;
     const got = await call(boss, "create_campaign", {
       p_product_id: productId, p_title: "Model", p_total_slots: slots, p_price_per_slot: price * 1000,
-      p_deadline: deadlineIso(deadline, model.campaigns.length),
+      p_deadline: deadlineIso(deadline, model.campaigns.length), p_payment_window_minutes: window,
     }, model.now);
-    const want = model.createCampaign(slots, price * 1000, deadline);
+    const want = model.createCampaign(slots, price * 1000, deadline, window);
     tally("create", got);
     expect(shape(got), `create_campaign ${got.ok ? "" : got.message}`).toBe(shape(want));
     if (got.ok) campaignIds.push(got.value.id);
   };
 
   const check = async (step: string) => {
-    const [{ campaigns, participants, violations }] = await db.sql.unsafe(stateSql);
+    const [{ campaigns, participants, refunds, violations }] = await db.sql.unsafe(stateSql);
     const byId = new Map([...campaigns, ...participants].map((r) => [r.id, r]));
     expect(campaigns.length, step).toBe(model.campaigns.length);
     expect(participants.length, step).toBe(model.participants.length);
@@ -183,10 +223,20 @@ async function runHistory(h: History): Promise<void> {
       expect({ status: row?.status, amount: Number(row?.amount) }, `${step}: participant ${i}`)
         .toEqual({ status: p.status, amount: p.amount });
     });
+    // Refunds as a multiset (the lifecycle writes several in one statement); each
+    // model refund learns its row's id for complete_refund.
+    const dbRefunds = new Map<string, any>(refunds.map((r: any) => [refundKey(r.participation_id, r.reason, r.txn), r]));
+    expect(refunds.length, `${step}: refunds`).toBe(model.refunds.length);
+    model.refunds.forEach((r, i) => {
+      const row = dbRefunds.get(refundKey(participantIds[r.participant] ?? "", r.reason, r.txn));
+      expect({ amount: Number(row?.amount), status: row?.status }, `${step}: refund ${i} ${r.reason}`)
+        .toEqual({ amount: r.amount, status: r.status });
+      refundIds.set(i, row.id);
+    });
     expect(violations, step).toEqual([]);
   };
 
-  for (const c of h.campaigns) await create(c.slots, c.price, c.halfHoursAhead);
+  for (const c of h.campaigns) await create(c.slots, c.price, c.halfHoursAhead, c.window);
   await check("setup");
 
   for (const [n, cmd] of h.commands.entries()) {
@@ -206,6 +256,7 @@ async function runHistory(h: History): Promise<void> {
             campaign_id: campaignId(ci), user_id: buyers[cmd.user].sub, quantity: cmd.quantity,
             amount: model.participants[want.value].amount, status: "pending_payment",
           });
+          expect(got.value.participation.payment_due_at === null, step).toBe(model.participants[want.value].dueAt === null);
           participantIds.push(got.value.participation.id);
         }
         log.push(`join u${cmd.user} c${ci} q${cmd.quantity} → ${shape(want)}`);
@@ -221,7 +272,7 @@ async function runHistory(h: History): Promise<void> {
         const want = model.cancel(actor, pi);
         tally("cancel", got);
         expect(shape(got), `${step}: ${got.ok ? "" : got.message}`).toBe(shape(want));
-        if (got.ok) expect(got.value, step).toMatchObject({ id: participantIds[pi], status: "cancelled" });
+        if (got.ok) expect(got.value, step).toMatchObject({ id: participantIds[pi], status: model.participants[pi].status });
         log.push(`cancel ${actor === "manager" ? "manager" : `u${actor}`} p${pi} → ${shape(want)}`);
         break;
       }
@@ -229,6 +280,7 @@ async function runHistory(h: History): Promise<void> {
         const got = await call(service, "run_sambatan_lifecycle", { p_batch_size: cmd.batch }, model.now);
         const want: LifecycleSummary = model.lifecycle(cmd.batch);
         tally(got.ok && (want.fulfilled || want.expired) ? "lifecycle transition" : "lifecycle", got);
+        if (got.ok && want.released) tally("lifecycle released", got);
         if (got.ok && want.more) tally("lifecycle more", got);
         expect(got.ok ? got.value : got, step).toEqual(want);
         log.push(`lifecycle ${cmd.batch} → ${JSON.stringify(want)}`);
@@ -239,7 +291,7 @@ async function runHistory(h: History): Promise<void> {
         log.push(`clock +${cmd.halfHours * HALF_HOUR}m = ${model.now}m`);
         break;
       case "create":
-        await create(cmd.slots, cmd.price, cmd.halfHoursAhead);
+        await create(cmd.slots, cmd.price, cmd.halfHoursAhead, cmd.window);
         log.push(`create ${cmd.slots} slots, deadline +${cmd.halfHoursAhead * HALF_HOUR}m`);
         break;
       case "complete":
@@ -254,12 +306,51 @@ async function runHistory(h: History): Promise<void> {
         log.push(`${cmd.kind} c${ci} → ${shape(want)}`);
         break;
       }
+      case "pay": {
+        const known = participantIds.length;
+        const pi = cmd.participant === 19 || known === 0 ? known : cmd.participant % known;
+        const amount = (model.participants[pi]?.amount ?? 1000) - (cmd.exact ? 0 : 1);
+        // Transaction ids are per participant index, so redeliveries happen naturally.
+        const txn = `t${pi}-${cmd.txn}`;
+        const got = await call(service, "record_payment_notification", {
+          p_provider: "midtrans", p_participation_id: participantIds[pi] ?? unknownId, p_provider_transaction_id: txn,
+          p_status: cmd.word, p_outcome: "paid", p_amount: amount, p_payload: { transaction_status: cmd.word },
+        }, model.now);
+        const want = model.notifyPaid(pi, txn, cmd.word, amount);
+        tally(`pay ${got.ok ? got.value.result : "error"}`, got);
+        expect(got.ok ? got.value.result : got.message, step).toBe(want);
+        if (got.ok) expect(got.value.duplicate, step).toBe(want === "duplicate");
+        log.push(`pay p${pi} ${txn} ${cmd.word} ${amount} → ${want}`);
+        break;
+      }
+      case "confirm": {
+        const known = participantIds.length;
+        const pi = cmd.participant === 19 || known === 0 ? known : cmd.participant % known;
+        const got = await call(boss, "confirm_payment", { p_participation_id: participantIds[pi] ?? unknownId, p_reference: "kas" }, model.now);
+        const want = model.confirmPayment(pi);
+        tally("confirm", got);
+        expect(shape(got), `${step}: ${got.ok ? "" : got.message}`).toBe(shape(want));
+        log.push(`confirm p${pi} → ${shape(want)}`);
+        break;
+      }
+      case "refund": {
+        const known = model.refunds.length;
+        const ri = cmd.refund === 9 || known === 0 ? known : cmd.refund % known;
+        const got = await call(boss, "complete_refund", {
+          p_refund_id: refundIds.get(ri) ?? unknownId, p_status: cmd.status, p_reference: "RF",
+        }, model.now);
+        const want = model.completeRefund(ri, cmd.status);
+        tally("refund", got);
+        expect(shape(got), `${step}: ${got.ok ? "" : got.message}`).toBe(shape(want));
+        log.push(`refund r${ri} ${cmd.status} → ${shape(want)}`);
+        break;
+      }
     }
     await check(step);
   }
 }
 
-test(`${RUNS} random histories of joins, cancels, lifecycle runs and clock moves match the reference model`, async () => {
+test(`${RUNS} random histories of joins, cancels, payments, refunds, lifecycle runs and clock moves match the reference model`, async () => {
   const seed = process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED);
   const path = process.env.MODEL_PATH;
   const started = Date.now();
@@ -280,6 +371,9 @@ test(`${RUNS} random histories of joins, cancels, lifecycle runs and clock moves
       "cancel ok", "cancel SB012", "cancel SB022", "cancel SB024",
       "lifecycle ok", "lifecycle transition ok", "lifecycle more ok",
       "create ok", "create SB003", "complete ok", "complete SB011", "complete SB022", "fail ok", "fail SB011", "fail SB022",
+      "pay paid ok", "pay duplicate ok", "pay amount_mismatch ok", "pay late_payment ok", "pay already_paid ok",
+      "pay unknown_participation ok", "confirm ok", "confirm SB012", "confirm SB024",
+      "refund ok", "refund SB014", "refund SB060", "lifecycle released ok",
     ];
     expect(required.filter((k) => !seen.has(k))).toEqual([]);
   }

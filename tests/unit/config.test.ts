@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, test } from "vitest";
 import { ConfigError, loadConfig, parseConfig } from "../../shared/config.ts";
 
@@ -35,6 +36,48 @@ describe("configuration", () => {
     ["an unknown log mode", { ...base, SAMBATAN_LOG: "loud" }],
   ])("refuses %s, naming the variable", (_name, env) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
+  });
+
+  test("payments: manual by default, the providers' documented base URLs, no keys", () => {
+    const { payments } = parseConfig(base);
+    expect(payments.provider).toBe("manual");
+    expect(payments.midtrans).toEqual({ serverKey: undefined, apiUrl: "https://app.sandbox.midtrans.com" });
+    expect(payments.xendit).toEqual({ secretKey: undefined, callbackToken: undefined, apiUrl: "https://api.xendit.co" });
+  });
+
+  test("payment secrets are kept, but never printed or serialized", () => {
+    const c = parseConfig({
+      ...base,
+      SAMBATAN_PAYMENT_PROVIDER: "midtrans",
+      SAMBATAN_MIDTRANS_SERVER_KEY: "SB-Mid-server-secret",
+      SAMBATAN_XENDIT_CALLBACK_TOKEN: "xnd-token-secret",
+      SAMBATAN_MIDTRANS_API_URL: "http://127.0.0.1:4010/",
+    });
+    expect(c.payments.midtrans.serverKey?.reveal()).toBe("SB-Mid-server-secret");
+    expect(c.payments.midtrans.apiUrl).toBe("http://127.0.0.1:4010");
+    const shown = [JSON.stringify(c), String(c.payments.midtrans.serverKey), `${c.payments.xendit.callbackToken}`, inspect(c, { depth: 5 })];
+    for (const text of shown) expect(text).not.toMatch(/secret"|SB-Mid|xnd-token/);
+  });
+
+  test.each([
+    ["an unknown payment provider", { ...base, SAMBATAN_PAYMENT_PROVIDER: "stripe" }],
+    ["midtrans without its server key", { ...base, SAMBATAN_PAYMENT_PROVIDER: "midtrans" }],
+    ["xendit without its callback token", { ...base, SAMBATAN_PAYMENT_PROVIDER: "xendit", SAMBATAN_XENDIT_SECRET_KEY: "xnd_x" }],
+    ["a provider URL over plain http to another host", { ...base, SAMBATAN_XENDIT_API_URL: "http://api.xendit.co" }],
+    ["an empty server key", { ...base, SAMBATAN_MIDTRANS_SERVER_KEY: " " }],
+  ])("refuses %s", (_name, env) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+  });
+
+  test("a refused configuration names the variable, never a secret's value", () => {
+    let message = "";
+    try {
+      parseConfig({ ...base, SAMBATAN_PAYMENT_PROVIDER: "xendit", SAMBATAN_XENDIT_SECRET_KEY: "xnd_development_abc123" });
+    } catch (err) {
+      message = String(err);
+    }
+    expect(message).toContain("SAMBATAN_XENDIT_CALLBACK_TOKEN");
+    expect(message).not.toContain("xnd_development_abc123");
   });
 
   test("is read once per source", () => {

@@ -18,11 +18,19 @@ describe("the endpoint contracts", () => {
     for (const key of CONTRACT_KEYS) expect(endpoint.spec[key], `${slug}.${key}`).toBe(contract[key]);
   });
 
-  test("GET endpoints take no body and POST endpoints no query", () => {
+  test("GET endpoints take no body and POST endpoints no query (but payment-webhook's ?provider=)", () => {
     for (const c of Object.values(ENDPOINTS) as Contract[]) {
       if (c.method === "GET") expect(c.body, c.name).toBeUndefined();
-      else expect(c.query, c.name).toBeUndefined();
+      // The URL registered in a provider's dashboard is the only place that says which provider it is.
+      else if (c.auth !== "provider_proof") expect(c.query, c.name).toBeUndefined();
     }
+  });
+
+  test("payment-webhook is authenticated by the provider's proof and answers UNAUTHENTICATED, never FORBIDDEN", () => {
+    expect(ENDPOINTS["payment-webhook"].auth).toBe("provider_proof");
+    expect(errorCodes(ENDPOINTS["payment-webhook"])).toContain("UNAUTHENTICATED");
+    expect(errorCodes(ENDPOINTS["payment-webhook"])).not.toContain("FORBIDDEN");
+    expect(errorCodes(ENDPOINTS["participation-checkout"])).toContain("PAYMENT_PROVIDER_ERROR");
   });
 
   test("error codes: the wrapper's by method and auth rule, plus the contract's own", () => {
