@@ -118,7 +118,7 @@ test(`${JOINS.toLocaleString("en")} concurrent joins over ${CONNECTIONS} connect
 
   // The lifecycle then fulfils exactly those 100 and charges each once.
   const run = await rpc(db.sql, service, "run_sambatan_lifecycle", { p_batch_size: 10 });
-  expect(run).toEqual({ fulfilled: 1, expired: 0, confirmed: SLOTS, refunded: 0, more: false });
+  expect(run).toEqual({ released: 0, fulfilled: 1, expired: 0, confirmed: SLOTS, refunded: 0, more: false });
   const [after] = await db.sql.unsafe(ledgerSql);
   expect(after).toMatchObject({ confirmed: String(SLOTS * PRICE), pending: "0", refunded: "0" });
   expect(await db.sql.unsafe(invariantViolationsSql)).toEqual([]);
