@@ -134,7 +134,17 @@ ${table(['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'direct RPC ca
     ['POST campaign-join', fmtNum(h.join.requests), fmtNum(h.join.rps), fmtMs(h.join.p50), fmtMs(h.join.p99), fmtNum(h.join.errors), fmtNum(h.directJoin.tps), `**${fmtRatio(h.joinVsDirect)}**`],
     ['GET campaigns-list', fmtNum(h.list.requests), fmtNum(h.list.rps), fmtMs(h.list.p50), fmtMs(h.list.p99), fmtNum(h.list.errors), fmtNum(h.directList.tps), `**${fmtRatio(h.listVsDirect)}**`],
   ])}
+${h.webhook ? `
+Payment notifications (signed Midtrans settlements, each for a different reservation), beside
+health at the same concurrency:
 
+${table(['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'p99 / health p99'], [
+    ['POST payment-webhook', fmtNum(h.webhook.requests), fmtNum(h.webhook.rps), fmtMs(h.webhook.p50), `**${fmtMs(h.webhook.p99)}**`, fmtNum(h.webhook.errors), fmtRatio(h.webhookVsHealthP99)],
+    ['GET health', fmtNum(h.health.requests), fmtNum(h.health.rps), fmtMs(h.health.p50), fmtMs(h.health.p99), fmtNum(h.health.errors), '1.00×'],
+  ])}
+
+- Webhooks: ${fmtNum(h.webhookPaid.paid)} of ${fmtNum(h.webhookPaid.total)} reservations paid for ${fmtNum(h.webhookPaid.acknowledged)} 2xx answers: **${h.webhookPaid.paid === h.webhookPaid.acknowledged ? 'every acknowledged notification applied once' : 'MISMATCH'}**; p99 target 50 ms: **${h.webhook.p99 <= 50 ? 'met' : 'missed'}**.
+` : ''}
 - Status codes: campaign-join ${statuses(h.join)}; campaigns-list ${statuses(h.list)}.
 - Direct p50 / p99: join ${fmtMs(h.directJoin.p50)} / ${fmtMs(h.directJoin.p99)}, list ${fmtMs(h.directList.p50)} / ${fmtMs(h.directList.p99)}.
 - HTTP joins: filled_slots ${fmtNum(h.joinCheck.filled_slots)} = held ${fmtNum(h.joinCheck.held)} for ${fmtNum(h.joinCheck.acknowledged)} 2xx answers: **${h.joinCheck.ok && h.joinCheck.participants === h.joinCheck.acknowledged ? 'no oversell, every acknowledged join stored' : 'MISMATCH'}**.
