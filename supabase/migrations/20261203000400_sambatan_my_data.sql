@@ -12,7 +12,7 @@ declare
   v_entries jsonb;
 begin
   if pg_catalog.to_regclass('public.sambatan_waitlist_entries') is null then
-    return '[]';
+    return '[]'::jsonb;
   end if;
   execute pg_catalog.format(
     'select coalesce(jsonb_agg(to_jsonb(w) order by w.created_at, w.id), ''[]'') from %I.%I w where w.user_id = $1',
