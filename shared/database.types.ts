@@ -344,8 +344,9 @@ export type Database = {
           "payment_provider": string | null;
           "payment_reference": string | null;
           "quantity": number;
+          "redacted_at": string | null;
           "refunded_at": string | null;
-          "shipping_address": string;
+          "shipping_address": string | null;
           "status": Database["public"]["Enums"]["sambatan_participant_status"];
           "updated_at": string;
           "user_id": string;
@@ -367,8 +368,9 @@ export type Database = {
           "payment_provider"?: string | null;
           "payment_reference"?: string | null;
           "quantity": number;
+          "redacted_at"?: string | null;
           "refunded_at"?: string | null;
-          "shipping_address": string;
+          "shipping_address"?: string | null;
           "status"?: Database["public"]["Enums"]["sambatan_participant_status"];
           "updated_at"?: string;
           "user_id": string;
@@ -389,8 +391,9 @@ export type Database = {
           "payment_provider"?: string | null;
           "payment_reference"?: string | null;
           "quantity"?: number;
+          "redacted_at"?: string | null;
           "refunded_at"?: string | null;
-          "shipping_address"?: string;
+          "shipping_address"?: string | null;
           "status"?: Database["public"]["Enums"]["sambatan_participant_status"];
           "updated_at"?: string;
           "user_id"?: string;
@@ -454,6 +457,7 @@ export type Database = {
         Args: { "p_campaign_id"?: string; "p_cursor"?: string; "p_limit"?: number; "p_status"?: string };
         Returns: Json;
       };
+      "my_data": { Args: Record<PropertyKey, never>; Returns: Json };
       "my_participations": {
         Args: {
           "p_cursor"?: string;

@@ -150,6 +150,14 @@ export const ENDPOINTS = catalog({
     response: { status: 200, description: "A page of participations.", schema: s.page(s.participation) },
     errors: [...DATABASE],
   },
+  "my-data": {
+    method: "GET",
+    auth: "user",
+    tag: "participations",
+    summary: "Everything held about the signed-in buyer, as one JSON document (UU PDP right of access)",
+    response: { status: 200, description: "The buyer's data.", schema: s.myData },
+    errors: [...DATABASE],
+  },
   "participation-checkout": {
     method: "POST",
     auth: "user",

@@ -294,7 +294,7 @@ export const participation = z.strictObject({
   quantity: z.int(),
   amount: z.int(),
   status: z.enum(PARTICIPATION_STATUSES),
-  shipping_address: z.string(),
+  shipping_address: z.string().nullable().meta({ description: "Null once redacted (see redacted_at)." }),
   note: z.string().nullable(),
   created_at: timestamp,
   updated_at: timestamp,
@@ -305,6 +305,9 @@ export const participation = z.strictObject({
   payment_provider: z.enum(PAYMENT_PROVIDERS).nullable(),
   payment_reference: z.string().nullable(),
   paid_amount: z.int().nullable(),
+  redacted_at: nullableTimestamp.meta({
+    description: "When the shipping address and note were removed (retention after the participation was final, or account deletion).",
+  }),
 });
 
 /** What participation-checkout answers: where the buyer pays, and until when. */
@@ -482,3 +485,36 @@ export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number];
 export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];
 export type MidtransNotification = z.infer<typeof midtransNotification>;
 export type XenditInvoiceCallback = z.infer<typeof xenditInvoiceCallback>;
+
+/** What my-data answers: everything held about the caller (UU PDP right of access). */
+export const myData = z.strictObject({
+  user_id: id,
+  generated_at: timestamp,
+  retention_days: z.int().meta({ description: "Days after a participation is final until its address and note are redacted." }),
+  participations: z.array(participation.extend({ campaign_title: z.string() })),
+  payment_transactions: z.array(z.strictObject({
+    id,
+    participation_id: id,
+    provider: z.enum(PAYMENT_PROVIDERS),
+    provider_transaction_id: z.string(),
+    redirect_url: z.string().nullable(),
+    expires_at: nullableTimestamp,
+    created_at: timestamp,
+  })),
+  payment_events: z.array(z.strictObject({
+    id: z.int(),
+    participation_id: id,
+    provider: z.enum(PAYMENT_PROVIDERS),
+    provider_transaction_id: z.string(),
+    status: z.string(),
+    outcome: z.enum(PAYMENT_OUTCOMES),
+    result: z.string(),
+    amount: z.int().nullable(),
+    created_at: timestamp,
+  })),
+  refunds: z.array(refund),
+  waitlist_entries: z.array(z.record(z.string(), z.unknown()))
+    .meta({ description: "Waiting-list entries as stored (empty where the waiting list is not installed)." }),
+  audit_events: z.array(event.extend({ actor: id.nullable().meta({ description: "The buyer, or null when someone else acted." }) })),
+  idempotency_keys: z.array(z.strictObject({ key: z.string(), created_at: timestamp, expires_at: timestamp })),
+}).meta({ title: "MyData" });

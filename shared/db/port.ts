@@ -30,6 +30,7 @@ export const RPC_NAMES = [
   "sambatan_job_history",
   "sambatan_control_job",
   "sambatan_metrics",
+  "my_data",
   "begin_checkout",
   "record_checkout",
   "record_payment_notification",

@@ -207,6 +207,17 @@ describe("authorization", () => {
           const got = answer.json.items.map((p: { id: string }) => p.id);
           if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${where}: listed ${got} instead of ${want}`);
         }
+        // A buyer's data export is the buyer's own rows and nothing else.
+        if (slug === "my-data" && answer.status === 200) {
+          if (answer.json.user_id !== sub) problems.push(`${where}: exported the data of ${answer.json.user_id}`);
+          const owners = new Set(answer.json.participations.map((p: { user_id: string }) => p.user_id));
+          if ([...owners].some((o) => o !== sub)) problems.push(`${where}: exported rows of ${[...owners].join(", ")}`);
+          const want = cred === "participant owner" ? [fixture.participationId] : cred === "buyer A" ? [fixture.aParticipationId] : [];
+          const got = answer.json.participations.map((p: { id: string }) => p.id);
+          if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${where}: exported ${got} instead of ${want}`);
+          const other = cred === "participant owner" ? fixture.aSub : fixture.ownerSub;
+          if (answer.text.includes(other) || answer.text.includes(`Alamat rahasia ${other}`)) problems.push(`${where}: mentions another buyer`);
+        }
         // A refused request changed nothing: no row written, updated or deleted.
         if (answer.status >= 400 && JSON.stringify(await tableState(env.db.sql)) !== JSON.stringify(before)) {
           problems.push(`${where}: refused with ${answer.status} but tables changed`);

@@ -453,6 +453,9 @@ for (const slug of ["scheduler-history", "scheduler-status"]) {
   add(slug, "an unknown job", 404, "JOB_NOT_FOUND", get(q({ job: "no.such.job" })));
 }
 for (const slug of ["dashboard-summary", "health", "scheduler-status"]) add(slug, "an unknown parameter", 400, V, get(q({ verbose: "1" })));
+for (const [name, query] of [["an unknown parameter", q({ user_id: randomUUID() })], ["a limit", q({ limit: "1" })], ["SQL", q({ x: "1' or '1'='1" })]]) {
+  add("my-data", name, 400, V, get(query));
+}
 
 // ---------------------------------------------------------------------------
 // Every served function: wrong methods (read now, so new functions are covered too)

@@ -22,6 +22,7 @@ export const COVERED_SLUGS = [
   "campaign-join",
   "participation-cancel",
   "my-participations",
+  "my-data",
   "participation-checkout",
   "payment-webhook",
   "payment-confirm",
@@ -376,6 +377,36 @@ export function endpointSuite(start: () => Promise<Stack>) {
     });
   });
 
+  describe("my-data", () => {
+    test("exports the caller's participations, refunds, events and keys, and nothing of another buyer", async () => {
+      const [a, b] = [await buyer(), await buyer()];
+      const c = await createCampaign();
+      const mine = await join(a.client, c.id, 2, { headers: { "idempotency-key": `my-data-${a.sub}` } });
+      const theirs = await join(b.client, c.id, 1, { body: { note: "Rahasia tetangga" } });
+      await invoke(a.client, "participation-cancel", { body: { participation_id: mine.body.id, reason: "Berubah pikiran" } });
+      const data = schema.myData.parse(ok(await sambatanClient(a.client).myData()));
+      expect(data.user_id).toBe(a.sub);
+      expect(data.participations).toEqual([expect.objectContaining({ id: mine.body.id, status: "cancelled", shipping_address: address, campaign_title: "Batch Oktober", redacted_at: null })]);
+      expect(data.idempotency_keys.map((k) => k.key)).toEqual([`my-data-${a.sub}`]);
+      expect(data.audit_events.map((e) => e.event)).toEqual(["joined", "cancelled"]);
+      expect(data.retention_days).toBe(30);
+      const text = JSON.stringify(data);
+      expect(text).not.toContain(b.sub);
+      expect(text).not.toContain(theirs.body.id);
+      expect(text).not.toContain("Rahasia tetangga");
+      // B's export holds B's row only.
+      const other = schema.myData.parse((await invoke(b.client, "my-data", { method: "GET" })).body);
+      expect(other.participations.map((p) => p.id)).toEqual([theirs.body.id]);
+      expect(JSON.stringify(other)).not.toContain(a.sub);
+    });
+
+    test("a secret key is FORBIDDEN (403); the publishable key alone 401; any parameter 400", async () => {
+      expect(errorOf(await invoke(service, "my-data", { method: "GET" }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+      expect(errorOf(await invoke(publicClient, "my-data", { method: "GET" })).status).toBe(401);
+      expect(errorOf(await invoke((await buyer()).client, "my-data", { method: "GET", query: { user_id: randomUUID() } }))).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+    });
+  });
+
   describe("my-participations", () => {
     test("lists only the caller's own, filtered and paged", async () => {
       const [a, b] = [await buyer(), await buyer()];
@@ -658,7 +689,12 @@ export function endpointSuite(start: () => Promise<Stack>) {
 
   test("every request and every job run is logged once as JSON, without keys, tokens or addresses", async () => {
     const jwt = await stack.token(randomUUID());
-    await invoke(stack.client(jwt), "my-participations", { method: "GET" });
+    const me = stack.client(jwt);
+    const c = await createCampaign();
+    const held = await join(me, c.id, 1, { body: { note: "Titip di pos satpam" } });
+    await invoke(me, "participation-cancel", { body: { participation_id: held.body.id } });
+    expect((await invoke(me, "my-data", { method: "GET" })).status).toBe(200);
+    await invoke(me, "my-participations", { method: "GET" });
     await sleep(100);
     const logs = stack.requestLogs();
     expect(logs.length).toBeGreaterThan(50);
@@ -668,6 +704,8 @@ export function endpointSuite(start: () => Promise<Stack>) {
     expect(joined).not.toContain("Jl. Melati");
     expect(joined).not.toContain("Jakarta Selatan");
     expect(logs.at(-1)).toMatchObject({ function: "my-participations", status: 200, auth: "user", user: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(logs.some((l) => l.function === "my-data" && l.status === 200)).toBe(true);
+    expect(joined).not.toContain("Titip di pos satpam");
 
     // The structured lines are what gets shipped: nothing in them may open anything.
     const structured = structuredLogs(stack);
@@ -691,6 +729,29 @@ export function endpointSuite(start: () => Promise<Stack>) {
       expect(triggers.has(line.request_id), "each job line names the request that ran it").toBe(true);
     }
     expect(jobs.some((l) => l.job === "sambatan.lifecycle" && l.triggered_by === "manual" && l.status === "succeeded")).toBe(true);
+
+    // Nor the audit trail of every campaign the suite made, nor the metrics.
+    const metadata: unknown[] = [];
+    for (let cursor: string | null | undefined, page = 0; page === 0 || cursor; page++) {
+      const list = await invoke(manager, "campaigns-list", { method: "GET", query: { limit: "100", ...(cursor ? { cursor } : {}) } });
+      for (const campaign of list.body.items) {
+        for (let after: string | null | undefined, p = 0; p === 0 || after; p++) {
+          const audit = await invoke(manager, "campaign-audit", { method: "GET", query: { campaign_id: campaign.id, limit: "100", ...(after ? { cursor: after } : {}) } });
+          expect(audit.status).toBe(200);
+          metadata.push(...audit.body.items.map((e: { metadata: unknown }) => e.metadata));
+          after = audit.body.next_cursor;
+        }
+      }
+      cursor = list.body.next_cursor;
+    }
+    expect(metadata.length).toBeGreaterThan(20);
+    const audited = JSON.stringify(metadata);
+    expect(audited).not.toMatch(/Jl\.|Jakarta|Melati|satpam|@example|snap-|Bearer|eyJ/i);
+    expect(audited).not.toMatch(/"(shipping_address|address|note|email|token|redirect_url)"/);
+    const metrics = await invoke(service, "metrics", { method: "GET" });
+    expect(metrics.status).toBe(200);
+    const exposition = typeof metrics.body === "string" ? metrics.body : JSON.stringify(metrics.body);
+    expect(exposition).not.toMatch(/Jl\.|Jakarta|Melati|satpam|@|eyJ|sb_(secret|publishable)_|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/i);
   });
 }
 

@@ -274,6 +274,10 @@ export const ENDPOINTS: Record<string, EndpointSpec> = {
     method: "GET", rule: "user", success: 200, needsFixture: true, usesDatabase: true,
     request: () => ({ query: { limit: "100" } }),
   },
+  "my-data": {
+    method: "GET", rule: "user", success: 200, needsFixture: true, usesDatabase: true,
+    request: () => ({}),
+  },
   "participation-checkout": {
     method: "POST", rule: "user", success: 200, needsFixture: true, usesDatabase: true,
     request: (f) => ({ body: { participation_id: f.payableParticipationId ?? f.participationId } }),
