@@ -61,6 +61,11 @@ export const ERRORS = {
     sqlstate: "SB014",
     message: { id: "Pengembalian dana tidak ditemukan.", en: "Refund not found." },
   },
+  WAITLIST_ENTRY_NOT_FOUND: {
+    status: 404,
+    sqlstate: "SB015",
+    message: { id: "Antrean tidak ditemukan.", en: "Waiting-list entry not found." },
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     message: { id: "Metode HTTP tidak diizinkan.", en: "HTTP method not allowed." },
@@ -138,6 +143,16 @@ export const ERRORS = {
       en: "This refund is already completed.",
     },
   },
+  WAITLIST_ENTRY_FINAL: {
+    status: 409,
+    sqlstate: "SB061",
+    message: { id: "Antrean ini sudah tidak menunggu.", en: "This waiting-list entry is no longer waiting." },
+  },
+  CAMPAIGN_ALREADY_EXTENDED: {
+    status: 409,
+    sqlstate: "SB062",
+    message: { id: "Batas waktu sambatan ini sudah pernah diperpanjang.", en: "This campaign's deadline was already extended." },
+  },
   DEADLINE_PASSED: {
     status: 410,
     sqlstate: "SB030",
@@ -163,6 +178,11 @@ export const ERRORS = {
       id: "Idempotency-Key ini sudah dipakai untuk permintaan yang berbeda.",
       en: "This Idempotency-Key was already used for a different request.",
     },
+  },
+  BUYER_LIMIT_EXCEEDED: {
+    status: 422,
+    sqlstate: "SB042",
+    message: { id: "Jumlah melebihi batas slot per pembeli.", en: "The quantity exceeds the campaign's limit per buyer." },
   },
   RATE_LIMITED: {
     status: 429,
