@@ -64,7 +64,7 @@ export const ERRORS = {
   WAITLIST_ENTRY_NOT_FOUND: {
     status: 404,
     sqlstate: "SB015",
-    message: { id: "Antrean tidak ditemukan.", en: "Waiting-list entry not found." },
+    message: { id: "Antrean tunggu tidak ditemukan.", en: "Waiting list entry not found." },
   },
   METHOD_NOT_ALLOWED: {
     status: 405,
@@ -146,12 +146,18 @@ export const ERRORS = {
   WAITLIST_ENTRY_FINAL: {
     status: 409,
     sqlstate: "SB061",
-    message: { id: "Antrean ini sudah tidak menunggu.", en: "This waiting-list entry is no longer waiting." },
+    message: {
+      id: "Antrean tunggu ini sudah tidak menunggu lagi.",
+      en: "This waiting list entry is no longer waiting.",
+    },
   },
   CAMPAIGN_ALREADY_EXTENDED: {
     status: 409,
     sqlstate: "SB062",
-    message: { id: "Batas waktu sambatan ini sudah pernah diperpanjang.", en: "This campaign's deadline was already extended." },
+    message: {
+      id: "Batas waktu sambatan ini sudah pernah diperpanjang.",
+      en: "This campaign's deadline was already extended once.",
+    },
   },
   DEADLINE_PASSED: {
     status: 410,
@@ -182,7 +188,10 @@ export const ERRORS = {
   BUYER_LIMIT_EXCEEDED: {
     status: 422,
     sqlstate: "SB042",
-    message: { id: "Jumlah melebihi batas slot per pembeli.", en: "The quantity exceeds the campaign's limit per buyer." },
+    message: {
+      id: "Jumlah slot melebihi batas per pembeli untuk sambatan ini.",
+      en: "The quantity exceeds this campaign's limit per buyer.",
+    },
   },
   RATE_LIMITED: {
     status: 429,
