@@ -260,17 +260,22 @@ export type Database = {
       };
       "sambatan_campaigns": {
         Row: {
+          "cancel_reason": string | null;
           "cancelled_at": string | null;
           "created_at": string;
           "created_by": string | null;
           "deadline": string;
           "expired_at": string | null;
+          "extended_at": string | null;
           "filled_slots": number;
           "fulfilled_at": string | null;
           "id": string;
           "locked_at": string | null;
+          "max_slots_per_buyer": number | null;
+          "min_slots": number;
           "payment_window_minutes": number | null;
           "price_per_slot": number;
+          "price_tiers": Json | null;
           "product_id": string;
           "progress_percent": number | null;
           "status": Database["public"]["Enums"]["sambatan_status"];
@@ -280,17 +285,22 @@ export type Database = {
         };
         ComputedFields: never;
         Insert: {
+          "cancel_reason"?: string | null;
           "cancelled_at"?: string | null;
           "created_at"?: string;
           "created_by"?: string | null;
           "deadline": string;
           "expired_at"?: string | null;
+          "extended_at"?: string | null;
           "filled_slots"?: number;
           "fulfilled_at"?: string | null;
           "id"?: string;
           "locked_at"?: string | null;
+          "max_slots_per_buyer"?: number | null;
+          "min_slots": number;
           "payment_window_minutes"?: number | null;
           "price_per_slot": number;
+          "price_tiers"?: Json | null;
           "product_id": string;
           "progress_percent"?: never;
           "status"?: Database["public"]["Enums"]["sambatan_status"];
@@ -299,17 +309,22 @@ export type Database = {
           "updated_at"?: string;
         };
         Update: {
+          "cancel_reason"?: string | null;
           "cancelled_at"?: string | null;
           "created_at"?: string;
           "created_by"?: string | null;
           "deadline"?: string;
           "expired_at"?: string | null;
+          "extended_at"?: string | null;
           "filled_slots"?: number;
           "fulfilled_at"?: string | null;
           "id"?: string;
           "locked_at"?: string | null;
+          "max_slots_per_buyer"?: number | null;
+          "min_slots"?: number;
           "payment_window_minutes"?: number | null;
           "price_per_slot"?: number;
+          "price_tiers"?: Json | null;
           "product_id"?: string;
           "progress_percent"?: never;
           "status"?: Database["public"]["Enums"]["sambatan_status"];
@@ -405,6 +420,61 @@ export type Database = {
           },
         ];
       };
+      "sambatan_waitlist_entries": {
+        Row: {
+          "campaign_id": string;
+          "created_at": string;
+          "id": string;
+          "note": string | null;
+          "participation_id": string | null;
+          "quantity": number;
+          "shipping_address": string;
+          "status": Database["public"]["Enums"]["sambatan_waitlist_status"];
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "campaign_id": string;
+          "created_at"?: string;
+          "id"?: string;
+          "note"?: string | null;
+          "participation_id"?: string | null;
+          "quantity": number;
+          "shipping_address": string;
+          "status"?: Database["public"]["Enums"]["sambatan_waitlist_status"];
+          "updated_at"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "campaign_id"?: string;
+          "created_at"?: string;
+          "id"?: string;
+          "note"?: string | null;
+          "participation_id"?: string | null;
+          "quantity"?: number;
+          "shipping_address"?: string;
+          "status"?: Database["public"]["Enums"]["sambatan_waitlist_status"];
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "sambatan_waitlist_entries_campaign_id_fkey";
+            columns: ["campaign_id"];
+            isOneToOne: false;
+            referencedRelation: "sambatan_campaigns";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "sambatan_waitlist_entries_participation_id_fkey";
+            columns: ["participation_id"];
+            isOneToOne: false;
+            referencedRelation: "sambatan_participants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
     };
     Views: {
       [_ in never]: never;
@@ -412,6 +482,7 @@ export type Database = {
     Functions: {
       "begin_checkout": { Args: { "p_participation_id": string; "p_provider": string }; Returns: Json };
       "campaign_audit": { Args: { "p_campaign_id": string; "p_cursor"?: string; "p_limit"?: number }; Returns: Json };
+      "cancel_campaign": { Args: { "p_campaign_id": string; "p_reason": string }; Returns: Json };
       "cancel_participation": { Args: { "p_participation_id": string; "p_reason"?: string }; Returns: Json };
       "check_sambatan_deadlines": { Args: Record<PropertyKey, never>; Returns: Json };
       "complete_refund": { Args: { "p_reference"?: string; "p_refund_id": string; "p_status": string }; Returns: Json };
@@ -420,14 +491,18 @@ export type Database = {
       "create_campaign": {
         Args: {
           "p_deadline": string;
+          "p_max_slots_per_buyer"?: number;
+          "p_min_slots"?: number;
           "p_payment_window_minutes"?: number;
           "p_price_per_slot": number;
+          "p_price_tiers"?: Json;
           "p_product_id": string;
           "p_title": string;
           "p_total_slots": number;
         };
         Returns: Json;
       };
+      "extend_campaign": { Args: { "p_campaign_id": string; "p_deadline": string }; Returns: Json };
       "fail_sambatan_campaign": { Args: { "p_campaign_id": string; "p_reason"?: string }; Returns: Json };
       "get_campaign": { Args: { "p_campaign_id": string }; Returns: Json };
       "get_sambatan_campaign_progress": { Args: { "p_campaign_id": string }; Returns: Json };
@@ -438,9 +513,11 @@ export type Database = {
           "p_note"?: string;
           "p_quantity": number;
           "p_shipping_address": string;
+          "p_waitlist"?: boolean;
         };
         Returns: Json;
       };
+      "leave_waitlist": { Args: { "p_entry_id": string }; Returns: Json };
       "list_campaigns": {
         Args: {
           "p_cursor"?: string;
@@ -462,6 +539,7 @@ export type Database = {
         };
         Returns: Json;
       };
+      "my_waitlist": { Args: { "p_cursor"?: string; "p_limit"?: number; "p_status"?: string }; Returns: Json };
       "record_checkout": {
         Args: {
           "p_expires_at": string;
@@ -515,6 +593,7 @@ export type Database = {
     Enums: {
       "sambatan_participant_status": "pending_payment" | "paid" | "confirmed" | "cancelled" | "refunded";
       "sambatan_status": "active" | "locked" | "fulfilled" | "expired" | "cancelled";
+      "sambatan_waitlist_status": "waiting" | "offered" | "left" | "closed";
     };
     CompositeTypes: {
       [_ in never]: never;
@@ -624,6 +703,7 @@ export const Constants = {
     Enums: {
       "sambatan_participant_status": ["pending_payment", "paid", "confirmed", "cancelled", "refunded"],
       "sambatan_status": ["active", "locked", "fulfilled", "expired", "cancelled"],
+      "sambatan_waitlist_status": ["waiting", "offered", "left", "closed"],
     },
   },
 } as const;

@@ -67,7 +67,7 @@ export const CAMPAIGN_STATUSES = ["active", "locked", "fulfilled", "expired", "c
 export const WAITLIST_STATUSES = ["waiting", "offered", "left", "closed"] as const;
 /** How far campaign-extend may move a deadline past the current one (the RPC checks it against the row). */
 export const MAX_EXTENSION_DAYS = 30;
-export const MAX_PRICE_TIERS = 100;
+export const MAX_PRICE_TIERS = 20;
 export const PARTICIPATION_STATUSES = ["pending_payment", "paid", "confirmed", "cancelled", "refunded"] as const;
 
 /** Where a participation's money came from; `manual` is a manager's confirmation (cash, a checked transfer). */
@@ -136,7 +136,8 @@ export const createCampaignBody = z.strictObject({
   product_id: id,
   title: text({ min: 1, max: 200 }),
   total_slots: slots,
-  price_per_slot: price,
+  /** With price_tiers it may be left out: it is then the first tier's price. */
+  price_per_slot: price.nullish(),
   deadline: futureDeadline,
   /** Without it the product's default applies (the RPC fills it in). */
   payment_window_minutes: paymentWindowMinutes.nullish(),
@@ -146,6 +147,9 @@ export const createCampaignBody = z.strictObject({
   max_slots_per_buyer: slots.nullish().meta({ description: "The most slots one buyer may hold or wait for; default no limit." }),
 }).superRefine((b, ctx) => {
   // Cross-field rules zod can see; the RPC checks them again for direct callers.
+  if (b.price_per_slot == null && b.price_tiers == null) {
+    ctx.addIssue({ code: "custom", path: ["price_per_slot"], message: "is required without price_tiers" });
+  }
   if (b.min_slots != null && b.min_slots > b.total_slots) {
     ctx.addIssue({ code: "custom", path: ["min_slots"], message: "must be at most total_slots" });
   }
