@@ -57,7 +57,7 @@ declare
   v_prev integer := 0;
   v_up integer;
   v_price bigint;
-  v_out jsonb := '[]';
+  v_out jsonb := '[]'::jsonb;
 begin
   if p_tiers is null or jsonb_typeof(p_tiers) = 'null' then
     return null;

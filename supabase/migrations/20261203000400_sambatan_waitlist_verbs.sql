@@ -10,7 +10,9 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_now timestamptz := sambatan_private.clock();
+  -- The queue's order is the order entries were made under the campaign's lock,
+  -- which is commit order: so the time is taken now, not at the transaction's start.
+  v_now timestamptz := sambatan_private.clock() + (clock_timestamp() - now());
   v_entry public.sambatan_waitlist_entries;
   v_response jsonb;
 begin

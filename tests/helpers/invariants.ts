@@ -37,9 +37,18 @@ select 'confirmed_before_fulfilment', p.id::text
   from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id
  where p.status = 'confirmed' and c.status <> 'fulfilled'
 union all
+-- A flat price charges quantity x price; with tiers the claim's audit event (joined, or
+-- waitlist_offered) splits the slots over the campaign's own tiers and adds up to it.
 select 'amount_mismatch', p.id::text
   from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id
- where p.amount <> p.quantity::bigint * c.price_per_slot
+ where case when c.price_tiers is null then p.amount <> p.quantity::bigint * c.price_per_slot
+       else not exists (
+         select 1 from public.sambatan_audit_logs a
+          where a.participation_id = p.id and a.event in ('joined', 'waitlist_offered')
+            and (select sum((t->>'slots')::bigint * (t->>'price_per_slot')::bigint) from jsonb_array_elements(a.metadata->'tiers') t) = p.amount
+            and (select sum((t->>'slots')::int) from jsonb_array_elements(a.metadata->'tiers') t) = p.quantity
+            and not exists (select 1 from jsonb_array_elements(a.metadata->'tiers') t
+                             where not c.price_tiers @> jsonb_build_array(t - 'slots'))) end
 union all
 select 'charged_and_refunded', p.id::text from public.sambatan_participants p
  where p.confirmed_at is not null and p.refunded_at is not null
@@ -51,6 +60,33 @@ select 'two_active_participations', campaign_id::text || '/' || user_id::text
 union all
 select 'terminal_timestamp_missing', c.id::text from public.sambatan_campaigns c
  where (c.status = 'fulfilled' and c.fulfilled_at is null) or (c.status = 'expired' and c.expired_at is null)
+    or (c.status = 'cancelled' and c.cancelled_at is null)
+union all
+-- The waiting list: one waiting entry per buyer per campaign; an offered entry has its
+-- own participation (same campaign, buyer and quantity), never shared; nothing waits
+-- on a campaign that ended; a buyer never waits while holding slots of the campaign
+-- (a waiting entry would otherwise be offered a second participation).
+select 'two_waiting_entries', campaign_id::text || '/' || user_id::text
+  from public.sambatan_waitlist_entries where status = 'waiting'
+ group by campaign_id, user_id having count(*) > 1
+union all
+select 'offered_without_participation', w.id::text
+  from public.sambatan_waitlist_entries w left join public.sambatan_participants p on p.id = w.participation_id
+ where (w.status = 'offered') <> (w.participation_id is not null)
+    or (w.participation_id is not null and (p.id is null or p.campaign_id <> w.campaign_id
+        or p.user_id <> w.user_id or p.quantity <> w.quantity))
+union all
+select 'offered_twice', w.participation_id::text from public.sambatan_waitlist_entries w
+ where w.participation_id is not null group by w.participation_id having count(*) > 1
+union all
+select 'waiting_on_ended_campaign', w.id::text
+  from public.sambatan_waitlist_entries w join public.sambatan_campaigns c on c.id = w.campaign_id
+ where w.status = 'waiting' and c.status in ('fulfilled', 'expired', 'cancelled')
+union all
+select 'waiting_while_holding_slots', w.id::text
+  from public.sambatan_waitlist_entries w join public.sambatan_participants p
+    on p.campaign_id = w.campaign_id and p.user_id = w.user_id and p.status in ('pending_payment', 'paid', 'confirmed')
+ where w.status = 'waiting'
 union all
 -- With a window nothing is confirmed unpaid, and nothing unpaid outlives its window
 -- by more than a lifecycle run (checked by the callers that run one).
