@@ -14,7 +14,8 @@
 
 export type CampaignStatus = "active" | "locked" | "fulfilled" | "expired" | "cancelled";
 export type ParticipantStatus = "pending_payment" | "paid" | "confirmed" | "cancelled" | "refunded";
-export type RefundReason = "campaign_expired" | "late_payment" | "participation_cancelled";
+export type RefundReason = "campaign_expired" | "campaign_cancelled" | "late_payment" | "participation_cancelled";
+export type EntryStatus = "waiting" | "offered" | "left" | "closed";
 export type NotificationResult =
   | "paid" | "amount_mismatch" | "late_payment" | "already_paid" | "unknown_participation" | "duplicate";
 
@@ -27,6 +28,10 @@ export const SQLSTATE = {
   CAMPAIGN_CLOSED: "SB022",
   ALREADY_JOINED: "SB023",
   PARTICIPATION_FINAL: "SB024",
+  WAITLIST_ENTRY_NOT_FOUND: "SB015",
+  BUYER_LIMIT_EXCEEDED: "SB042",
+  WAITLIST_ENTRY_FINAL: "SB061",
+  CAMPAIGN_ALREADY_EXTENDED: "SB062",
   DEADLINE_PASSED: "SB030",
   SLOTS_INSUFFICIENT: "SB040",
   REFUND_FINAL: "SB060",
@@ -43,6 +48,24 @@ export interface ModelCampaign {
   status: CampaignStatus;
   /** Payment window in minutes, or null (no window: nothing is collected). */
   window: number | null;
+  /** The campaign rules: kept slots that succeed at the deadline, price tiers, cap per buyer. */
+  minSlots: number;
+  tiers: Tier[] | null;
+  cap: number | null;
+  extended: boolean;
+}
+
+export interface Tier { upToSlot: number; price: number }
+
+export interface CampaignRules { minSlots?: number | null; tiers?: Tier[] | null; cap?: number | null }
+
+export interface ModelEntry {
+  campaign: number;
+  user: number;
+  quantity: number;
+  status: EntryStatus;
+  /** The participation its offer became. */
+  participant: number | null;
 }
 
 export interface ModelParticipant {
@@ -91,6 +114,7 @@ export class SambatanModel {
   readonly campaigns: ModelCampaign[] = [];
   readonly participants: ModelParticipant[] = [];
   readonly refunds: ModelRefund[] = [];
+  readonly entries: ModelEntry[] = [];
   /** Notifications stored, by transaction and status word: a redelivery changes nothing. */
   readonly events = new Set<string>();
 
@@ -104,9 +128,12 @@ export class SambatanModel {
   }
 
   /** create_campaign as a manager; returns the new campaign's index. */
-  createCampaign(totalSlots: number, price: number, deadline: number, window: number | null = null): Outcome<number> {
+  createCampaign(totalSlots: number, price: number, deadline: number, window: number | null = null, rules: CampaignRules = {}): Outcome<number> {
     if (deadline <= this.now) return fail(SQLSTATE.VALIDATION_FAILED);
-    this.campaigns.push({ totalSlots, filledSlots: 0, price, deadline, status: "active", window });
+    this.campaigns.push({
+      totalSlots, filledSlots: 0, price, deadline, status: "active", window,
+      minSlots: rules.minSlots ?? totalSlots, tiers: rules.tiers ?? null, cap: rules.cap ?? null, extended: false,
+    });
     return ok(this.campaigns.length - 1);
   }
 
@@ -114,31 +141,117 @@ export class SambatanModel {
    * join_campaign by buyer `user`; campaign indexes outside the list stand for an
    * unknown campaign id. Returns the new participant's index.
    */
-  join(user: number, campaign: number, quantity: number): Outcome<number> {
+  join(user: number, campaign: number, quantity: number, waitlist = false): Outcome<{ participant: number } | { entry: number }> {
     if (quantity < 1 || quantity > 100_000) return fail(SQLSTATE.VALIDATION_FAILED);
     if (this.rateLimit > 0) {
       const recent = this.participants.filter((p) => p.user === user && p.epoch === this.epoch).length;
       if (recent >= this.rateLimit) return fail(SQLSTATE.RATE_LIMITED);
     }
-    // Checked before the slot claim, so it wins over FULL/CLOSED/DEADLINE.
-    if (this.participants.some((p) => p.campaign === campaign && p.user === user && ACTIVE_PARTICIPATION.includes(p.status))) {
+    // Checked before the slot claim, so it wins over FULL/CLOSED/DEADLINE; a waiting
+    // entry holds the buyer's place as a participation does.
+    if (this.participants.some((p) => p.campaign === campaign && p.user === user && ACTIVE_PARTICIPATION.includes(p.status)) ||
+      this.entries.some((e) => e.campaign === campaign && e.user === user && e.status === "waiting")) {
       return fail(SQLSTATE.ALREADY_JOINED);
     }
     const c = this.campaigns[campaign];
     if (!c) return fail(SQLSTATE.CAMPAIGN_NOT_FOUND);
+    if (c.cap !== null && quantity > c.cap) return fail(SQLSTATE.BUYER_LIMIT_EXCEEDED);
     if (c.status === "active" && c.deadline > this.now && c.filledSlots + quantity <= c.totalSlots) {
-      c.filledSlots += quantity;
-      if (c.filledSlots === c.totalSlots) c.status = "locked";
-      this.participants.push({
-        campaign, user, quantity, amount: quantity * c.price, status: "pending_payment", epoch: this.epoch,
-        dueAt: c.window === null ? null : this.now + c.window, paidAmount: null, paidRef: null,
-      });
-      return ok(this.participants.length - 1);
+      return ok({ participant: this.claim(campaign, user, quantity) });
+    }
+    if (waitlist && (c.status === "active" || c.status === "locked") && c.deadline > this.now && quantity <= c.totalSlots) {
+      this.entries.push({ campaign, user, quantity, status: "waiting", participant: null });
+      return ok({ entry: this.entries.length - 1 });
     }
     if (c.status === "locked") return fail(SQLSTATE.CAMPAIGN_FULL);
     if (c.status !== "active") return fail(SQLSTATE.CAMPAIGN_CLOSED);
     if (c.deadline <= this.now) return fail(SQLSTATE.DEADLINE_PASSED);
     return fail(SQLSTATE.SLOTS_INSUFFICIENT);
+  }
+
+  /** The price of slots filled+1 … filled+quantity, each at its tier (or the flat price). */
+  priceOf(campaign: number, quantity: number): number {
+    const c = this.campaigns[campaign];
+    if (c.tiers === null) return quantity * c.price;
+    let amount = 0;
+    for (let slot = c.filledSlots + 1; slot <= c.filledSlots + quantity; slot++) {
+      amount += c.tiers.find((t) => slot <= t.upToSlot)!.price;
+    }
+    return amount;
+  }
+
+  /** Claims slots for a new pending participation; returns its index. */
+  private claim(campaign: number, user: number, quantity: number): number {
+    const c = this.campaigns[campaign];
+    const amount = this.priceOf(campaign, quantity);
+    c.filledSlots += quantity;
+    if (c.filledSlots === c.totalSlots) c.status = "locked";
+    this.participants.push({
+      campaign, user, quantity, amount, status: "pending_payment", epoch: this.epoch,
+      dueAt: c.window === null ? null : this.now + c.window, paidAmount: null, paidRef: null,
+    });
+    return this.participants.length - 1;
+  }
+
+  /** Free slots go to the earliest waiting entries that fit, in order; returns how many were offered. */
+  private offer(campaign: number): number {
+    const c = this.campaigns[campaign];
+    if (c.status !== "active" || c.deadline <= this.now) return 0;
+    let n = 0;
+    for (const e of this.entries) {
+      if (e.campaign !== campaign || e.status !== "waiting") continue;
+      if (c.filledSlots === c.totalSlots) break;
+      if (e.quantity > c.totalSlots - c.filledSlots) continue;
+      e.participant = this.claim(campaign, e.user, e.quantity);
+      e.status = "offered";
+      n++;
+    }
+    return n;
+  }
+
+  private closeEntries(campaign: number): void {
+    for (const e of this.entries) if (e.campaign === campaign && e.status === "waiting") e.status = "closed";
+  }
+
+  /** leave_waitlist by buyer `user`; indexes outside the list stand for an unknown id. */
+  leave(user: number, entry: number): Outcome {
+    const e = this.entries[entry];
+    if (!e || e.user !== user) return fail(SQLSTATE.WAITLIST_ENTRY_NOT_FOUND);
+    if (e.status !== "waiting") return fail(SQLSTATE.WAITLIST_ENTRY_FINAL);
+    e.status = "left";
+    return ok(undefined);
+  }
+
+  /** cancel_campaign by a manager: unpaid cancelled, paid refunded (campaign_cancelled), entries closed. */
+  cancelCampaign(campaign: number): Outcome {
+    const c = this.campaigns[campaign];
+    if (!c) return fail(SQLSTATE.CAMPAIGN_NOT_FOUND);
+    if (!this.isOpen(c)) return fail(SQLSTATE.CAMPAIGN_CLOSED);
+    c.status = "cancelled";
+    this.participants.forEach((p, i) => {
+      if (p.campaign !== campaign) return;
+      if (p.status === "paid") {
+        p.status = "refunded";
+        this.owe(i, "campaign_cancelled", p.paidAmount!);
+      } else if (p.status === "pending_payment") {
+        p.status = "cancelled";
+        c.filledSlots -= p.quantity;
+      }
+    });
+    this.closeEntries(campaign);
+    return ok(undefined);
+  }
+
+  /** extend_campaign by a manager: `by` minutes later, once, at most 30 days, while open and before the deadline. */
+  extend(campaign: number, by: number): Outcome {
+    const c = this.campaigns[campaign];
+    if (!c) return fail(SQLSTATE.CAMPAIGN_NOT_FOUND);
+    if (!this.isOpen(c) || c.deadline <= this.now) return fail(SQLSTATE.CAMPAIGN_CLOSED);
+    if (c.extended) return fail(SQLSTATE.CAMPAIGN_ALREADY_EXTENDED);
+    if (by <= 0 || by > 30 * 24 * 60) return fail(SQLSTATE.VALIDATION_FAILED);
+    c.deadline += by;
+    c.extended = true;
+    return ok(undefined);
   }
 
   /**
@@ -165,8 +278,12 @@ export class SambatanModel {
     }
     c.filledSlots -= p.quantity;
     c.status = "active";
+    this.offered += this.offer(p.campaign);
     return ok(undefined);
   }
+
+  /** Offers made so far (for the test's tally). */
+  offered = 0;
 
   /**
    * A provider's `paid` notification for participant index `participant` (outside
@@ -254,6 +371,7 @@ export class SambatanModel {
       }
       this.campaigns[i].status = "active";
     }
+    for (const i of releasing) this.offered += this.offer(i);
     const full = indexes.filter((i) => this.fulfillable(i)).sort(byDeadline).slice(0, batch);
     const overdue = indexes
       .filter((i) => this.campaigns[i].status === "active" && this.campaigns[i].deadline <= this.now)
@@ -261,13 +379,22 @@ export class SambatanModel {
       .slice(0, batch);
     let confirmed = 0;
     let refunded = 0;
+    // At the deadline a campaign that kept min_slots (paid, or held without a window) is fulfilled.
+    const reached = (i: number) => {
+      const c = this.campaigns[i];
+      const kept = this.participants.filter((p) => p.campaign === i &&
+        (p.status === "paid" || (p.status === "pending_payment" && c.window === null))).reduce((s, p) => s + p.quantity, 0);
+      return c.minSlots < c.totalSlots && kept >= c.minSlots;
+    };
+    const minMet = overdue.filter(reached);
     for (const i of full) confirmed += this.fulfil(i);
-    for (const i of overdue) refunded += this.expire(i);
+    for (const i of minMet) confirmed += this.fulfil(i);
+    for (const i of overdue.filter((i) => !minMet.includes(i))) refunded += this.expire(i);
     const more = indexes.some((i) =>
       this.fulfillable(i) || (this.campaigns[i].status === "active" && this.campaigns[i].deadline <= this.now) ||
       (this.isOpen(this.campaigns[i]) && this.due(i).length > 0)
     );
-    return { released, fulfilled: full.length, expired: overdue.length, confirmed, refunded, more };
+    return { released, fulfilled: full.length + minMet.length, expired: overdue.length - minMet.length, confirmed, refunded, more };
   }
 
   /** complete_sambatan_campaign (operator): fulfils an active or locked campaign now. */
@@ -290,12 +417,14 @@ export class SambatanModel {
 
   private fulfil(campaign: number): number {
     this.campaigns[campaign].status = "fulfilled";
+    this.closeEntries(campaign);
     return this.settle(campaign, "confirmed");
   }
 
   /** filled_slots keeps how far the campaign got: refunds do not release slots. */
   private expire(campaign: number): number {
     this.campaigns[campaign].status = "expired";
+    this.closeEntries(campaign);
     return this.settle(campaign, "refunded");
   }
 
