@@ -46,9 +46,22 @@ export interface CallOptions<C> {
   signal?: AbortSignal;
 }
 
+/**
+ * The success answers' data for input `I`: the response, and any other 2xx the
+ * contract lists whose `onlyWith` field `I` may set to true (campaign-join's 202
+ * waiting-list entry only when `waitlist` may be true).
+ */
+type SuccessOf<C extends Contract, I> =
+  | z.output<C["response"]["schema"]>
+  | (C extends { alsoAnswers: readonly (infer A)[] } ? A extends { status: 200 | 201 | 202; schema: infer S extends z.ZodType }
+      ? A extends { onlyWith: infer F extends string } ? (I extends { [K in F]?: infer V } ? (true extends V ? z.output<S> : never) : never)
+      : z.output<S>
+    : never
+    : never);
+
 type Method<C extends Contract> = {} extends InputOf<C>
-  ? (input?: InputOf<C>, options?: CallOptions<C>) => Promise<Result<z.output<C["response"]["schema"]>>>
-  : (input: InputOf<C>, options?: CallOptions<C>) => Promise<Result<z.output<C["response"]["schema"]>>>;
+  ? <I extends InputOf<C>>(input?: I, options?: CallOptions<C>) => Promise<Result<SuccessOf<C, I>>>
+  : <I extends InputOf<C>>(input: I, options?: CallOptions<C>) => Promise<Result<SuccessOf<C, I>>>;
 
 /** Endpoints only servers call (the providers' payment-webhook), which apps get no method for. */
 type ServerOnly = { [S in keyof Endpoints]: Endpoints[S]["auth"] extends "provider_proof" ? S : never }[keyof Endpoints];

@@ -46,6 +46,8 @@ export interface Answer {
   /** JSON unless said otherwise. */
   contentType?: string;
   headers?: readonly ResponseHeader[];
+  /** A body field that must be `true` for this answer to be possible (the typed client narrows on it). */
+  onlyWith?: string;
 }
 
 export interface Contract {
@@ -110,7 +112,7 @@ export const ENDPOINTS = catalog({
     method: "POST",
     auth: "user",
     tag: "participations",
-    summary: "Join a campaign: the signed-in buyer claims slots",
+    summary: "Join a campaign: the signed-in buyer claims slots, or with `waitlist` waits for them",
     body: s.joinCampaignBody,
     headers: s.joinCampaignHeaders,
     response: {
@@ -119,6 +121,13 @@ export const ENDPOINTS = catalog({
       schema: s.participation,
       headers: ["Idempotent-Replayed"],
     },
+    alsoAnswers: [{
+      status: 202,
+      description: "With `waitlist: true` on a full campaign: the buyer's place on its waiting list (replays keep this status).",
+      schema: s.waitlisted,
+      headers: ["Idempotent-Replayed"],
+      onlyWith: "waitlist",
+    }],
     errors: [
       ...DATABASE,
       "CAMPAIGN_NOT_FOUND",
@@ -128,6 +137,7 @@ export const ENDPOINTS = catalog({
       "IDEMPOTENCY_IN_FLIGHT",
       "DEADLINE_PASSED",
       "SLOTS_INSUFFICIENT",
+      "BUYER_LIMIT_EXCEEDED",
       "IDEMPOTENCY_KEY_REUSED",
       "RATE_LIMITED",
     ],
@@ -156,6 +166,24 @@ export const ENDPOINTS = catalog({
     tag: "participations",
     summary: "Everything held about the signed-in buyer, as one JSON document (UU PDP right of access)",
     response: { status: 200, description: "The buyer's data.", schema: s.myData },
+    errors: [...DATABASE],
+  },
+  "waitlist-leave": {
+    method: "POST",
+    auth: "user",
+    tag: "participations",
+    summary: "Leave a campaign's waiting list (the entry's buyer)",
+    body: s.leaveWaitlistBody,
+    response: { status: 200, description: "The entry, now left.", schema: s.waitlistEntry },
+    errors: [...DATABASE, "WAITLIST_ENTRY_NOT_FOUND", "WAITLIST_ENTRY_FINAL"],
+  },
+  "my-waitlist": {
+    method: "GET",
+    auth: "user",
+    tag: "participations",
+    summary: "One page of the signed-in buyer's own waiting-list entries, newest first",
+    query: s.myWaitlistQuery,
+    response: { status: 200, description: "A page of entries.", schema: s.page(s.waitlistEntry) },
     errors: [...DATABASE],
   },
   "participation-checkout": {
@@ -236,6 +264,24 @@ export const ENDPOINTS = catalog({
     body: s.toggleProductBody,
     response: { status: 200, description: "The product.", schema: s.product },
     errors: [...DATABASE, "PRODUCT_NOT_FOUND"],
+  },
+  "campaign-cancel": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "management",
+    summary: "Cancel a campaign: unpaid participations cancelled, paid ones refunded, the waiting list closed",
+    body: s.cancelCampaignBody,
+    response: { status: 200, description: "The cancelled campaign.", schema: s.campaign },
+    errors: [...DATABASE, "CAMPAIGN_NOT_FOUND", "CAMPAIGN_CLOSED"],
+  },
+  "campaign-extend": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "management",
+    summary: "Move an active or locked campaign's deadline later, once, by at most 30 days",
+    body: s.extendCampaignBody,
+    response: { status: 200, description: "The campaign with its new deadline.", schema: s.campaign },
+    errors: [...DATABASE, "CAMPAIGN_NOT_FOUND", "CAMPAIGN_CLOSED", "CAMPAIGN_ALREADY_EXTENDED"],
   },
   lifecycle: {
     method: "POST",

@@ -63,6 +63,11 @@ export const futureDeadline = z.iso.datetime({ offset: true, message: "must be a
   .meta({ description: "ISO 8601 with a time zone, in the future and at most one year ahead." });
 
 export const CAMPAIGN_STATUSES = ["active", "locked", "fulfilled", "expired", "cancelled"] as const;
+/** A waiting-list entry: `waiting` until it is offered a participation, leaves, or its campaign ends. */
+export const WAITLIST_STATUSES = ["waiting", "offered", "left", "closed"] as const;
+/** How far campaign-extend may move a deadline past the current one (the RPC checks it against the row). */
+export const MAX_EXTENSION_DAYS = 30;
+export const MAX_PRICE_TIERS = 20;
 export const PARTICIPATION_STATUSES = ["pending_payment", "paid", "confirmed", "cancelled", "refunded"] as const;
 
 /** Where a participation's money came from; `manual` is a manager's confirmation (cash, a checked transfer). */
@@ -87,6 +92,27 @@ export const NOTIFICATION_RESULTS = [
 export const paymentWindowMinutes = z.int().min(5).max(10080)
   .meta({ description: "Minutes a buyer has to pay after joining (5 to 10080, one week); null turns the window off." });
 
+/** An extended deadline: ISO 8601 with a zone, in the future; the current deadline is at most a year ahead, so this is at most a year and 30 days. */
+export const extendedDeadline = z.iso.datetime({ offset: true, message: "must be an ISO 8601 datetime with a time zone" })
+  .refine((s) => Date.parse(s) > Date.now(), { message: "must be in the future" })
+  .refine((s) => Date.parse(s) <= Date.now() + ONE_YEAR_MS + MAX_EXTENSION_DAYS * 24 * 3600 * 1000, {
+    message: `must be at most one year and ${MAX_EXTENSION_DAYS} days ahead`,
+  })
+  .meta({ description: `ISO 8601 with a time zone, later than the current deadline and at most ${MAX_EXTENSION_DAYS} days past it.` });
+
+/** One price tier: slots up to `up_to_slot` (counted from the first) cost `price_per_slot`. */
+export const priceTier = z.strictObject({ up_to_slot: slots, price_per_slot: price });
+
+export const priceTiers = z.array(priceTier).min(1).max(MAX_PRICE_TIERS)
+  .superRefine((tiers, ctx) => {
+    tiers.forEach((t, i) => {
+      if (i > 0 && t.up_to_slot <= tiers[i - 1].up_to_slot) {
+        ctx.addIssue({ code: "custom", path: [i, "up_to_slot"], message: "must be greater than the previous tier's" });
+      }
+    });
+  })
+  .meta({ description: `Early-bird pricing: 1 to ${MAX_PRICE_TIERS} tiers, strictly ascending in up_to_slot, the last ending at total_slots. Each slot costs the price of the tier it falls in when it is claimed.` });
+
 // Query strings are strings: numbers are parsed strictly ("1.5", "abc", "" and "1e2" are refused).
 export const DEFAULT_LIMIT = 20;
 export const limit = z.string()
@@ -110,10 +136,27 @@ export const createCampaignBody = z.strictObject({
   product_id: id,
   title: text({ min: 1, max: 200 }),
   total_slots: slots,
-  price_per_slot: price,
+  /** With price_tiers it may be left out: it is then the first tier's price. */
+  price_per_slot: price.nullish(),
   deadline: futureDeadline,
   /** Without it the product's default applies (the RPC fills it in). */
   payment_window_minutes: paymentWindowMinutes.nullish(),
+  min_slots: slots.nullish()
+    .meta({ description: "Slots kept (paid, or held without a payment window) at the deadline for the campaign to succeed; 1 to total_slots, default total_slots." }),
+  price_tiers: priceTiers.nullish(),
+  max_slots_per_buyer: slots.nullish().meta({ description: "The most slots one buyer may hold or wait for; default no limit." }),
+}).superRefine((b, ctx) => {
+  // Cross-field rules zod can see; the RPC checks them again for direct callers.
+  if (b.price_per_slot == null && b.price_tiers == null) {
+    ctx.addIssue({ code: "custom", path: ["price_per_slot"], message: "is required without price_tiers" });
+  }
+  if (b.min_slots != null && b.min_slots > b.total_slots) {
+    ctx.addIssue({ code: "custom", path: ["min_slots"], message: "must be at most total_slots" });
+  }
+  const last = b.price_tiers?.at(-1);
+  if (last && last.up_to_slot !== b.total_slots) {
+    ctx.addIssue({ code: "custom", path: ["price_tiers", b.price_tiers!.length - 1, "up_to_slot"], message: "the last tier must end at total_slots" });
+  }
 });
 
 export const listCampaignsQuery = z.strictObject({
@@ -130,6 +173,8 @@ export const joinCampaignBody = z.strictObject({
   quantity: z.int().min(1).max(MAX_SLOTS),
   shipping_address: text({ min: 1, max: 500, multiline: true }),
   note: text({ max: 500, multiline: true }).nullish(),
+  waitlist: z.boolean().optional()
+    .meta({ description: "On a full campaign, wait in line (202 with the entry) instead of 409 CAMPAIGN_FULL / 422 SLOTS_INSUFFICIENT." }),
 });
 
 export const joinCampaignHeaders = z.object({ "idempotency-key": idempotencyKey.optional() });
@@ -143,6 +188,24 @@ export const myParticipationsQuery = z.strictObject({
   status: z.enum(PARTICIPATION_STATUSES).optional(),
   limit,
   cursor: cursor.optional(),
+});
+
+export const leaveWaitlistBody = z.strictObject({ entry_id: id });
+
+export const myWaitlistQuery = z.strictObject({
+  status: z.enum(WAITLIST_STATUSES).optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const cancelCampaignBody = z.strictObject({
+  campaign_id: id,
+  reason: text({ min: 1, max: 500, multiline: true }),
+});
+
+export const extendCampaignBody = z.strictObject({
+  campaign_id: id,
+  deadline: extendedDeadline,
 });
 
 export const campaignAuditQuery = z.strictObject({
@@ -270,6 +333,11 @@ export const campaign = z.strictObject({
   expired_at: nullableTimestamp,
   cancelled_at: nullableTimestamp,
   payment_window_minutes: z.int().nullable(),
+  min_slots: z.int(),
+  price_tiers: z.array(z.strictObject({ up_to_slot: z.int(), price_per_slot: z.int() })).nullable(),
+  max_slots_per_buyer: z.int().nullable(),
+  extended_at: nullableTimestamp,
+  cancel_reason: z.string().nullable(),
 });
 
 export const progress = z.strictObject({
@@ -285,7 +353,13 @@ export const progress = z.strictObject({
   refunds_pending: z.int(),
 });
 
-export const campaignWithProgress = campaign.extend({ progress });
+/** The tier the next slot falls in, and how many slots are left at its price. */
+export const currentTier = z.strictObject({ up_to_slot: z.int(), price_per_slot: z.int(), slots_left: z.int() });
+
+export const campaignWithProgress = campaign.extend({
+  progress,
+  current_tier: currentTier.nullable().meta({ description: "Null without price tiers (or when every slot is taken)." }),
+});
 
 export const participation = z.strictObject({
   id,
@@ -307,6 +381,32 @@ export const participation = z.strictObject({
   paid_amount: z.int().nullable(),
   redacted_at: nullableTimestamp.meta({
     description: "When the shipping address and note were removed (retention after the participation was final, or account deletion).",
+  }),
+});
+
+export const waitlistEntry = z.strictObject({
+  id,
+  campaign_id: id,
+  user_id: id,
+  quantity: z.int(),
+  shipping_address: z.string(),
+  note: z.string().nullable(),
+  position: z.int().nullable().meta({ description: "1 + the waiting entries of the campaign made before it; null once not waiting." }),
+  status: z.enum(WAITLIST_STATUSES),
+  participation_id: id.nullable().meta({ description: "The participation it was offered (pending_payment when made)." }),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+/** What campaign-join answers (202) when the buyer was put on the waiting list. */
+export const waitlisted = z.strictObject({
+  waitlist_entry: z.strictObject({
+    id,
+    campaign_id: id,
+    quantity: z.int(),
+    position: z.int().nullable(),
+    status: z.enum(WAITLIST_STATUSES),
+    created_at: timestamp,
   }),
 });
 
@@ -363,7 +463,10 @@ export function page<T extends z.ZodType>(item: T) {
   return z.strictObject({ items: z.array(item), next_cursor: z.string().nullable() });
 }
 
-export const joinResult = z.strictObject({ participation, replayed: z.boolean() });
+export const joinResult = z.union([
+  z.strictObject({ participation, replayed: z.boolean() }),
+  waitlisted.extend({ replayed: z.boolean() }),
+]);
 
 export const dashboardSummary = z.strictObject({
   campaigns: z.strictObject({
@@ -480,6 +583,8 @@ export type Execution = z.infer<typeof execution>;
 export type Participation = z.infer<typeof participation>;
 export type JoinResult = z.infer<typeof joinResult>;
 export type Refund = z.infer<typeof refund>;
+export type WaitlistEntry = z.infer<typeof waitlistEntry>;
+export type Waitlisted = z.infer<typeof waitlisted>;
 export type CheckoutAnswer = z.infer<typeof checkoutAnswer>;
 export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number];
 export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];

@@ -5,7 +5,7 @@
 import postgres from "postgres";
 import { fromDatabaseError } from "../../shared/errors.ts";
 import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "../../shared/db/port.ts";
-import { callerStatement, type Limits, rpcStatement } from "./sql.ts";
+import { callerStatement, JSON_TEXT_TYPES, type Limits, rpcStatement } from "./sql.ts";
 
 export interface PostgresDbOptions extends Limits {
   /** Pool size (default 10). */
@@ -21,6 +21,7 @@ export function postgresDb(url: string, options: PostgresDbOptions): Db & { sql:
     // reconnects, leaving requests waiting long after the database is back.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     connect_timeout: 5,
+    types: JSON_TEXT_TYPES,
   });
   return {
     sql,

@@ -49,6 +49,20 @@ export function callStatement(name: string, args: UntypedArgs): Statement {
   };
 }
 
+/**
+ * postgres.js's json serializer for json/jsonb parameters, minus the second encoding:
+ * object arguments arrive here already as JSON text (toParameter), and its default
+ * `JSON.stringify` would turn an array into a JSON string. PGlite passes text as it is.
+ */
+export const JSON_TEXT_TYPES = {
+  json: {
+    to: 114,
+    from: [114, 3802],
+    serialize: (x: unknown) => (typeof x === "string" ? x : JSON.stringify(x)),
+    parse: (x: string) => JSON.parse(x),
+  },
+};
+
 function toParameter(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   return value !== null && typeof value === "object" ? JSON.stringify(value) : value;

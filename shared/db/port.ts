@@ -37,6 +37,10 @@ export const RPC_NAMES = [
   "confirm_payment",
   "list_refunds",
   "complete_refund",
+  "leave_waitlist",
+  "my_waitlist",
+  "cancel_campaign",
+  "extend_campaign",
 ] as const satisfies readonly (keyof DbFunctions)[];
 
 export type RpcName = (typeof RPC_NAMES)[number];

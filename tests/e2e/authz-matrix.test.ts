@@ -343,6 +343,36 @@ describe("authorization", () => {
       expect(rows.map((r) => r.user_id)).toEqual([a, b].sort());
     });
 
+    test("B's leave of A's waiting entry is WAITLIST_ENTRY_NOT_FOUND like a missing one, and B's my-waitlist never shows A's entries", async () => {
+      const full = await createCampaign(1);
+      expect((await join(randomUUID(), full)).status).toBe(201);
+      const wait = async (sub: string) => {
+        const r = await call(stack, "campaign-join", {
+          method: "POST", headers: await asUser(sub), body: { campaign_id: full, quantity: 1, shipping_address: `Alamat rahasia ${sub}`, waitlist: true },
+        });
+        expect(r.status, r.text).toBe(202);
+        return r.json.waitlist_entry.id as string;
+      };
+      const aEntry = await wait(a);
+      const bEntry = await wait(b);
+      const before = await tableState(env.db.sql);
+      const never = randomUUID();
+      const answers = await Promise.all([aEntry, never].map(async (id) =>
+        call(stack, "waitlist-leave", { method: "POST", headers: await asUser(b), body: { entry_id: id } })));
+      expect(answers.map((r) => ({ status: r.status, code: r.json.error.code, details: r.json.error.details })))
+        .toEqual([{ status: 404, code: "WAITLIST_ENTRY_NOT_FOUND", details: { entry_id: aEntry } }, { status: 404, code: "WAITLIST_ENTRY_NOT_FOUND", details: { entry_id: never } }]);
+      expect(await tableState(env.db.sql)).toEqual(before);
+      for (const status of [undefined, "waiting", "offered", "left", "closed"]) {
+        const r = await call(stack, "my-waitlist", { headers: await asUser(b), query: { limit: "100", ...(status ? { status } : {}) } });
+        expect(r.status).toBe(200);
+        expect(r.json.items.map((e: { id: string }) => e.id), String(status)).toEqual(!status || status === "waiting" ? [bEntry] : []);
+        expect(r.text).not.toContain(a);
+      }
+      // A manager acting on the campaign is no buyer of the entry either.
+      const manager = await call(stack, "waitlist-leave", { method: "POST", headers: appHeaders(stack.publishableKey, managerToken), body: { entry_id: aEntry } });
+      expect(outcome(manager)).toBe("404 WAITLIST_ENTRY_NOT_FOUND");
+    });
+
     test("campaign reads show B counts only: no buyer id, address or note of A; the audit trail is closed to B", async () => {
       const [row] = await env.db.sql`select campaign_id, shipping_address from public.sambatan_participants where id = ${aPending}`;
       const headers = await asUser(b);

@@ -34,6 +34,13 @@ interface Fx {
   cancelled: string; // the buyer's cancelled participation
   payable: string; // the buyer's pending participation in a campaign with a payment window
   othersPayable: string; // another buyer's, in the same campaign
+  capped: string; // active, 10 slots, at most 2 per buyer
+  waitedOn: string; // locked; the buyer waits in line for it
+  entry: string; // the buyer's waiting entry (in waitedOn)
+  leftEntry: string; // the buyer's entry that left a waiting list
+  othersEntry: string; // another buyer's waiting entry
+  cancelledCampaign: string; // cancelled by its organiser
+  extended: string; // active, its deadline already extended once
 }
 
 interface Case {
@@ -164,6 +171,9 @@ const POST_BASES: Record<string, (f: Fx) => Record<string, unknown>> = {
   "participation-checkout": (f) => ({ participation_id: f.payable }),
   "payment-confirm": (f) => ({ participation_id: f.payable, reference: "TRF-20261203-001" }),
   "refund-complete": () => ({ refund_id: randomUUID(), status: "succeeded", reference: "TRF-REFUND-1" }),
+  "waitlist-leave": (f) => ({ entry_id: f.entry }),
+  "campaign-cancel": (f) => ({ campaign_id: f.fresh, reason: "Pemasok batal" }),
+  "campaign-extend": (f) => ({ campaign_id: f.fresh, deadline: inDays(3) }),
 };
 
 /** A POST whose body is `base` with `patch` applied (undefined removes a field). */
@@ -362,6 +372,67 @@ for (const [name, v] of [["empty", ""], ["201 characters", "r".repeat(201)], ["a
   add("refund-complete", `reference ${name}`, 400, V, patched("refund-complete", { reference: v }));
 }
 
+// ---------------------------------------------------------------------------
+// The campaign rules: minimum, tiers, buyer cap, waiting list, organiser actions
+
+// null stands for "not given" in these optional fields, so it is no bad value there.
+const OPTIONAL_BAD_INTEGERS = BAD_INTEGERS.filter(([n]) => n !== "null");
+for (const [name, v] of [...OPTIONAL_BAD_INTEGERS, ["100001", "100001"], ["above total_slots", "11"]] as [string, string][]) {
+  add("campaigns-create", `min_slots ${name}`, 400, V, patched("campaigns-create", { min_slots: raw(v) }));
+}
+for (const [name, v] of [...OPTIONAL_BAD_INTEGERS, ["100001", "100001"]] as [string, string][]) {
+  add("campaigns-create", `max_slots_per_buyer ${name}`, 400, V, patched("campaigns-create", { max_slots_per_buyer: raw(v) }));
+}
+add("campaigns-create", "price_per_slot missing without price_tiers", 400, V, patched("campaigns-create", { price_per_slot: undefined }));
+add("campaigns-create", "price_per_slot null without price_tiers", 400, V, patched("campaigns-create", { price_per_slot: null }));
+const tier = (up: unknown, price: unknown = 100) => ({ up_to_slot: up, price_per_slot: price });
+for (const [name, v] of [
+  ["an object", tier(10)], ["a string", "[]"], ["a number", 10], ["true", true], ["empty", []],
+  ["21 tiers", Array.from({ length: 21 }, (_, i) => tier(i === 20 ? 10 : i + 1))],
+  ["descending", [tier(5), tier(3), tier(10)]], ["a repeated bound", [tier(5), tier(5), tier(10)]],
+  ["not ending at total_slots", [tier(3), tier(9)]], ["past total_slots", [tier(3), tier(11)]],
+  ["a tier price 0", [tier(10, 0)]], ["a tier price above 10^12", [tier(10, 1_000_000_000_001)]],
+  ["a fractional tier price", [tier(10, 99.5)]], ["a tier price as a string", [tier(10, "100")]],
+  ["up_to_slot 0", [tier(0), tier(10)]], ["a fractional up_to_slot", [tier(2.5), tier(10)]],
+  ["up_to_slot 2^31", [tier(3), tier(2147483648)]], ["up_to_slot as a string", [tier("10")]],
+  ["a tier with an unknown field", [{ ...tier(10), label: "early bird" }]], ["a tier without its price", [{ up_to_slot: 10 }]],
+  ["a null tier", [null]], ["numbers", [10, 100]], ["nested arrays", [[10, 100]]],
+] as [string, unknown][]) add("campaigns-create", `price_tiers ${name}`, 400, V, patched("campaigns-create", { price_tiers: v }));
+
+for (const [name, v] of [["a string", "true"], ["1", 1], ["null", null], ["an object", {}], ["an array", [true]]] as [string, unknown][]) {
+  add("campaign-join", `waitlist ${name}`, 400, V, patched("campaign-join", { waitlist: v }));
+}
+add("campaign-join", "quantity over max_slots_per_buyer", 422, "BUYER_LIMIT_EXCEEDED", patched("campaign-join", { campaign_id: (f: Fx) => f.capped, quantity: 3 }));
+add("campaign-join", "a waiting entry over max_slots_per_buyer", 422, "BUYER_LIMIT_EXCEEDED", patched("campaign-join", { campaign_id: (f: Fx) => f.capped, quantity: 3, waitlist: true }));
+add("campaign-join", "a second waiting entry", 409, "ALREADY_JOINED", patched("campaign-join", { campaign_id: (f: Fx) => f.waitedOn, waitlist: true }));
+add("campaign-join", "a cancelled campaign, waitlist or not", 409, "CAMPAIGN_CLOSED", patched("campaign-join", { campaign_id: (f: Fx) => f.cancelledCampaign, waitlist: true }));
+
+for (const [name, v] of MALFORMED_UUIDS) add("waitlist-leave", `entry_id ${name}`, 400, V, patched("waitlist-leave", { entry_id: v }));
+add("waitlist-leave", "entry_id missing", 400, V, patched("waitlist-leave", { entry_id: undefined }));
+add("waitlist-leave", "entry_id null", 400, V, patched("waitlist-leave", { entry_id: null }));
+add("waitlist-leave", "an unknown entry", 404, "WAITLIST_ENTRY_NOT_FOUND", patched("waitlist-leave", { entry_id: randomUUID() }));
+add("waitlist-leave", "another buyer's entry", 404, "WAITLIST_ENTRY_NOT_FOUND", patched("waitlist-leave", { entry_id: (f: Fx) => f.othersEntry }));
+add("waitlist-leave", "an entry already left", 409, "WAITLIST_ENTRY_FINAL", patched("waitlist-leave", { entry_id: (f: Fx) => f.leftEntry }));
+
+for (const slug of ["campaign-cancel", "campaign-extend"]) {
+  for (const [name, v] of MALFORMED_UUIDS) add(slug, `campaign_id ${name}`, 400, V, patched(slug, { campaign_id: v }));
+  add(slug, "campaign_id missing", 400, V, patched(slug, { campaign_id: undefined }));
+  add(slug, "an unknown campaign", 404, "CAMPAIGN_NOT_FOUND", patched(slug, { campaign_id: randomUUID() }));
+  add(slug, "a cancelled campaign", 409, "CAMPAIGN_CLOSED", patched(slug, { campaign_id: (f: Fx) => f.cancelledCampaign }));
+}
+for (const [name, v] of [
+  ["empty", ""], ["blank", " \n "], ["501 characters", "r".repeat(501)], ["501 emoji", "\u{1F6AB}".repeat(501)], ["a number", 42], ["null", null],
+  ["an array", ["alasan"]], ...CONTROL_TEXT,
+] as [string, unknown][]) add("campaign-cancel", `reason ${name}`, 400, V, patched("campaign-cancel", { reason: v }));
+add("campaign-cancel", "reason missing", 400, V, patched("campaign-cancel", { reason: undefined }));
+for (const [name, v] of [...BAD_DEADLINES, ["null", null]] as [string, unknown][]) {
+  add("campaign-extend", `deadline ${name}`, 400, V, patched("campaign-extend", { deadline: () => deadline(v) }));
+}
+add("campaign-extend", "deadline missing", 400, V, patched("campaign-extend", { deadline: undefined }));
+add("campaign-extend", "deadline not after the current one", 400, V, patched("campaign-extend", { deadline: () => inDays(1) }));
+add("campaign-extend", "deadline more than 30 days past the current one", 400, V, patched("campaign-extend", { deadline: () => inDays(40) }));
+add("campaign-extend", "a campaign already extended", 409, "CAMPAIGN_ALREADY_EXTENDED", patched("campaign-extend", { campaign_id: (f: Fx) => f.extended }));
+
 // The webhook: without the provider's proof nothing is even validated (401); with it,
 // a body that is not the provider's documented shape is 400. Either way, nothing is written.
 const U = "UNAUTHENTICATED";
@@ -417,6 +488,7 @@ const LISTS: Record<string, (f: Fx) => Record<string, string>> = {
   "campaign-audit": (f) => ({ campaign_id: f.open }),
   "scheduler-history": () => ({}),
   "refunds-list": () => ({}),
+  "my-waitlist": () => ({}),
 };
 for (const [slug, base] of Object.entries(LISTS)) {
   for (const [name, v] of BAD_LIMITS) add(slug, `limit ${name}`, 400, V, (f) => get(q({ ...base(f), limit: v }))());
@@ -443,6 +515,9 @@ add("campaign-get", "an unknown campaign", 404, "CAMPAIGN_NOT_FOUND", get(q({ id
 add("campaign-get", "an unknown parameter", 400, V, (f) => get(q({ id: f.open, include: "participants" }))());
 add("campaign-audit", "campaign_id missing", 400, V, get(""));
 add("campaign-audit", "an unknown campaign", 404, "CAMPAIGN_NOT_FOUND", get(q({ campaign_id: randomUUID() })));
+for (const [name, v] of [["a participation status", "pending_payment"], ["upper case", "WAITING"], ["unknown", "queued"], ["empty", ""], ["two at once", "waiting,offered"]]) {
+  add("my-waitlist", `status ${name}`, 400, V, get(q({ status: v })));
+}
 for (const [name, v] of [["unknown", "done"], ["empty", ""]]) add("scheduler-history", `status ${name}`, 400, V, get(q({ status: v })));
 for (const [name, v] of [["unknown", "refunded"], ["upper case", "PENDING"], ["empty", ""], ["a participation status", "paid"]]) {
   add("refunds-list", `status ${name}`, 400, V, get(q({ status: v })));
@@ -509,7 +584,34 @@ describe("bad input", () => {
     expect(c.status).toBe(200);
     const payable = await join(creds.buyer, windowed.json.id);
     const othersPayable = await join(filler, windowed.json.id);
-    fx = { open, fresh, full, pastDeadline, pending, cancelled, payable, othersPayable };
+
+    // The campaign rules: a capped campaign, waiting entries, a cancelled and an extended campaign.
+    const capped = await call(stack, "campaigns-create", {
+      method: "POST", headers: creds.omni, body: { ...POST_BASES["campaigns-create"]({} as Fx), max_slots_per_buyer: 2 },
+    });
+    expect(capped.status, capped.text).toBe(201);
+    const wait = async (headers: Record<string, string>, campaign: string) => {
+      const r = await call(stack, "campaign-join", { method: "POST", headers, body: { campaign_id: campaign, quantity: 1, shipping_address: address, waitlist: true } });
+      expect(r.status, r.text).toBe(202);
+      return r.json.waitlist_entry.id as string;
+    };
+    const [waitedOn, leftOn] = [await create(1), await create(1)];
+    await join(filler, waitedOn);
+    await join(filler, leftOn);
+    const entry = await wait(creds.buyer, waitedOn);
+    const othersEntry = await wait(appHeaders(stack.publishableKey, await stack.token(randomUUID())), waitedOn);
+    const leftEntry = await wait(creds.buyer, leftOn);
+    const left = await call(stack, "waitlist-leave", { method: "POST", headers: creds.buyer, body: { entry_id: leftEntry } });
+    expect(left.status, left.text).toBe(200);
+    const [cancelledCampaign, extended] = [await create(10), await create(10)];
+    const off = await call(stack, "campaign-cancel", { method: "POST", headers: creds.omni, body: { campaign_id: cancelledCampaign, reason: "Uji" } });
+    expect(off.status, off.text).toBe(200);
+    const moved = await call(stack, "campaign-extend", { method: "POST", headers: creds.omni, body: { campaign_id: extended, deadline: inDays(3) } });
+    expect(moved.status, moved.text).toBe(200);
+    fx = {
+      open, fresh, full, pastDeadline, pending, cancelled, payable, othersPayable,
+      capped: capped.json.id, waitedOn, entry, leftEntry, othersEntry, cancelledCampaign, extended,
+    };
     await sleep(2000);
   }, 120_000);
 

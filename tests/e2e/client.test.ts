@@ -84,6 +84,22 @@ describe("the typed client on the local stack", () => {
     checked.add("payment-webhook");
     const refunds = answer("refunds-list", await manager.refundsList({ campaign_id: windowed.id }));
     answer("refund-complete", await manager.refundComplete({ refund_id: refunds.items[0].id, status: "succeeded", reference: "BCA-RF-1" }));
+    // Campaign rules: a full campaign's waiting list (202 is the join's other answer), left
+    // again; an organiser extends one campaign and cancels it.
+    const full = (await manager.campaignsCreate({
+      product_id: SEED_PRODUCTS.tehKayuAro, title: "Antre", total_slots: 1, deadline: inDays(2),
+      price_tiers: [{ up_to_slot: 1, price_per_slot: 20000 }], min_slots: 1, max_slots_per_buyer: 1,
+    })).data!;
+    expect(answer("campaign-get", await anyone.campaignGet({ id: full.id })).current_tier).toEqual({ up_to_slot: 1, price_per_slot: 20000, slots_left: 1 });
+    await (await buyer()).campaignJoin({ campaign_id: full.id, quantity: 1, shipping_address: "Jl. Kenari 9" });
+    const waiter = await buyer();
+    const queued = await waiter.campaignJoin({ campaign_id: full.id, quantity: 1, shipping_address: "Jl. Kenari 10", waitlist: true });
+    expect(queued.response?.status).toBe(202);
+    expect(ENDPOINTS["campaign-join"].alsoAnswers[0].schema.parse(queued.data)).toMatchObject({ waitlist_entry: { position: 1 } });
+    const entry = answer("my-waitlist", await waiter.myWaitlist({ status: "waiting" })).items[0];
+    answer("waitlist-leave", await waiter.waitlistLeave({ entry_id: entry.id }));
+    answer("campaign-extend", await manager.campaignExtend({ campaign_id: full.id, deadline: inDays(3) }));
+    answer("campaign-cancel", await manager.campaignCancel({ campaign_id: full.id, reason: "Uji klien" }));
     expect([...checked].sort()).toEqual(Object.keys(ENDPOINTS).sort());
   });
 

@@ -290,6 +290,8 @@ describe("database outages", () => {
     expect(payable.status).toBe(201);
     const fixture: Fixture = {
       campaignId: await createCampaign(10), ownerSub: "", participationId: owned.json.id, aSub: "", aParticipationId: "", payableParticipationId: payable.json.id,
+      // Cancelled or extended once the database is back: campaigns of their own, so the others stay open.
+      cancellableCampaignId: await createCampaign(10), extendableCampaignId: await createCampaign(10),
     };
     const slugs = await servedFunctions();
     const request = (slug: string) => {

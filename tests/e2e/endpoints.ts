@@ -23,6 +23,8 @@ export const COVERED_SLUGS = [
   "participation-cancel",
   "my-participations",
   "my-data",
+  "waitlist-leave",
+  "my-waitlist",
   "participation-checkout",
   "payment-webhook",
   "payment-confirm",
@@ -31,6 +33,8 @@ export const COVERED_SLUGS = [
   "campaign-audit",
   "dashboard-summary",
   "product-sambatan-toggle",
+  "campaign-cancel",
+  "campaign-extend",
   "lifecycle",
   "scheduler-status",
   "scheduler-trigger",
@@ -625,6 +629,62 @@ export function endpointSuite(start: () => Promise<Stack>) {
       const bare = await fetch(stack.fn("metrics"));
       expect(bare.status).toBe(401);
       expect((await bare.json()).error.code).toBe("UNAUTHENTICATED");
+    });
+  });
+
+  describe("campaign rules", () => {
+    test("campaign-join with waitlist answers 202 on a full campaign; waitlist-leave and my-waitlist; a buyer or no user is refused", async () => {
+      const c = await createCampaign({ total_slots: 1, max_slots_per_buyer: 1, min_slots: 1 });
+      expect(c).toMatchObject({ max_slots_per_buyer: 1, min_slots: 1, price_tiers: null, extended_at: null, cancel_reason: null });
+      await join((await buyer()).client, c.id, 1);
+      const b = await buyer();
+      expect(errorOf(await join(b.client, c.id, 1))).toMatchObject({ status: 409, code: "CAMPAIGN_FULL" });
+      expect(errorOf(await join(b.client, c.id, 2, { body: { waitlist: true } }))).toMatchObject({ status: 422, code: "BUYER_LIMIT_EXCEEDED", details: { max_slots_per_buyer: 1 } });
+      const waited = await join(b.client, c.id, 1, { body: { waitlist: true } });
+      expect(waited.status).toBe(202);
+      const entry = schema.waitlisted.parse(waited.body).waitlist_entry;
+      expect(entry).toMatchObject({ position: 1, status: "waiting", quantity: 1 });
+      const listed = schema.page(schema.waitlistEntry).parse((await invoke(b.client, "my-waitlist", { method: "GET", query: { status: "waiting" } })).body);
+      expect(listed.items.map((e) => e.id)).toEqual([entry.id]);
+      const left = await invoke(b.client, "waitlist-leave", { body: { entry_id: entry.id } });
+      expect(schema.waitlistEntry.parse(left.body)).toMatchObject({ status: "left" });
+      expect(errorOf(await invoke(b.client, "waitlist-leave", { body: { entry_id: entry.id } }))).toMatchObject({ status: 409, code: "WAITLIST_ENTRY_FINAL" });
+      expect(errorOf(await invoke(b.client, "waitlist-leave", { body: { entry_id: randomUUID() } }))).toMatchObject({ status: 404, code: "WAITLIST_ENTRY_NOT_FOUND" });
+      expect(errorOf(await invoke(publicClient, "my-waitlist", { method: "GET" }))).toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
+      expect(errorOf(await invoke(service, "waitlist-leave", { body: { entry_id: entry.id } }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+      expect(errorOf(await invoke(b.client, "my-waitlist", { method: "GET", query: { status: "pending_payment" } }))).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+    });
+
+    test("price tiers: campaign-get shows the current tier and a join pays each slot at its tier", async () => {
+      const tiers = [{ up_to_slot: 2, price_per_slot: 1000 }, { up_to_slot: 10, price_per_slot: 1500 }];
+      const c = await createCampaign({ price_tiers: tiers });
+      expect(c.price_tiers).toEqual(tiers);
+      expect((await get(c.id)).current_tier).toEqual({ up_to_slot: 2, price_per_slot: 1000, slots_left: 2 });
+      const p = schema.participation.parse((await join((await buyer()).client, c.id, 3)).body);
+      expect(p.amount).toBe(2 * 1000 + 1500);
+      expect((await get(c.id)).current_tier).toEqual({ up_to_slot: 10, price_per_slot: 1500, slots_left: 7 });
+      expect(errorOf(await invoke(manager, "campaigns-create", {
+        body: { product_id: SEED_PRODUCTS.kopiGayo, title: "X", total_slots: 10, price_per_slot: 1, deadline: inDays(1), price_tiers: [{ up_to_slot: 9, price_per_slot: 1 }] },
+      }))).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+    });
+
+    test("campaign-extend once, then CAMPAIGN_ALREADY_EXTENDED; campaign-cancel, then CAMPAIGN_CLOSED; both need sambatan.manage", async () => {
+      const c = await createCampaign();
+      const b = await buyer();
+      expect(errorOf(await invoke(b.client, "campaign-extend", { body: { campaign_id: c.id, deadline: inDays(4) } }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+      expect(errorOf(await invoke(publicClient, "campaign-cancel", { body: { campaign_id: c.id, reason: "x" } }))).toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
+      const extended = await invoke(manager, "campaign-extend", { body: { campaign_id: c.id, deadline: inDays(4) } });
+      expect(extended.status, JSON.stringify(extended.body)).toBe(200);
+      expect(schema.campaign.parse(extended.body).extended_at).not.toBeNull();
+      expect(errorOf(await invoke(manager, "campaign-extend", { body: { campaign_id: c.id, deadline: inDays(5) } }))).toMatchObject({ status: 409, code: "CAMPAIGN_ALREADY_EXTENDED" });
+      const joined = schema.participation.parse((await join(b.client, c.id, 1)).body);
+      const cancelled = await invoke(service, "campaign-cancel", { body: { campaign_id: c.id, reason: "Stok pemasok habis" } });
+      expect(schema.campaign.parse(cancelled.body)).toMatchObject({ status: "cancelled", cancel_reason: "Stok pemasok habis" });
+      const mine = schema.page(schema.participation).parse((await invoke(b.client, "my-participations", { method: "GET" })).body);
+      expect(mine.items.find((p) => p.id === joined.id)?.status).toBe("cancelled");
+      expect(errorOf(await invoke(manager, "campaign-cancel", { body: { campaign_id: c.id, reason: "lagi" } }))).toMatchObject({ status: 409, code: "CAMPAIGN_CLOSED" });
+      expect(errorOf(await invoke(manager, "campaign-cancel", { body: { campaign_id: c.id, reason: "" } }))).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+      expect(errorOf(await invoke(manager, "campaign-extend", { body: { campaign_id: randomUUID(), deadline: inDays(4) } }))).toMatchObject({ status: 404, code: "CAMPAIGN_NOT_FOUND" });
     });
   });
 

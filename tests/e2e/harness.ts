@@ -218,6 +218,9 @@ export interface Fixture {
   aParticipationId: string;
   /** The owner's participation in a campaign with a payment window (checkout, payment-confirm); else participationId. */
   payableParticipationId?: string;
+  /** Campaigns of their own for campaign-cancel and campaign-extend, where the fixture is shared by every endpoint; else campaignId. */
+  cancellableCampaignId?: string;
+  extendableCampaignId?: string;
 }
 
 export type Rule =
@@ -277,6 +280,24 @@ export const ENDPOINTS: Record<string, EndpointSpec> = {
   "my-data": {
     method: "GET", rule: "user", success: 200, needsFixture: true, usesDatabase: true,
     request: () => ({}),
+  },
+  "waitlist-leave": {
+    // No entry exists in a fixture: the buyer is told so (tests/e2e/rules.test.ts leaves real ones).
+    method: "POST", rule: "user", success: 200, outcome: "404 WAITLIST_ENTRY_NOT_FOUND", needsFixture: false, usesDatabase: true,
+    request: () => ({ body: { entry_id: "e0000000-0000-4000-8000-000000000001" } }),
+  },
+  "my-waitlist": {
+    method: "GET", rule: "user", success: 200, needsFixture: false, usesDatabase: true,
+    request: () => ({ query: { limit: "100" } }),
+  },
+  "campaign-cancel": {
+    method: "POST", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
+    request: (f) => ({ body: { campaign_id: f.cancellableCampaignId ?? f.campaignId, reason: "Pemasok batal" } }),
+  },
+  "campaign-extend": {
+    // Fixture campaigns end in two days; three is later and within 30 days of it.
+    method: "POST", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
+    request: (f) => ({ body: { campaign_id: f.extendableCampaignId ?? f.campaignId, deadline: inDays(3) } }),
   },
   "participation-checkout": {
     method: "POST", rule: "user", success: 200, needsFixture: true, usesDatabase: true,

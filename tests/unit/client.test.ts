@@ -71,6 +71,27 @@ describe("the typed client", () => {
     expect(seen[0].headers.get("idempotency-key")).toBe("k-1");
   });
 
+  test("campaign-join's 202 waiting-list answer is data, not an error; the new endpoints go to their slugs", async () => {
+    const entry = { id: "w1", campaign_id: "c1", quantity: 2, position: 1, status: "waiting", created_at: "2026-12-03T00:00:00.000Z" };
+    const { client, seen } = clientAnswering((s) => s.url.pathname.endsWith("campaign-join") ? json(202, { waitlist_entry: entry }) : json(200, { items: [], next_cursor: null }));
+    const joined = await client.campaignJoin({ campaign_id: "c1", quantity: 2, shipping_address: "Jl. Melati 1", waitlist: true });
+    expect(joined.error).toBeNull();
+    expect(joined.response?.status).toBe(202);
+    // The type says it may be either answer; narrowing on the key gives the entry.
+    expect(joined.data && "waitlist_entry" in joined.data ? joined.data.waitlist_entry.position : undefined).toBe(1);
+    expect(JSON.parse(seen[0].body)).toMatchObject({ waitlist: true });
+    await client.myWaitlist({ status: "waiting", limit: 5 });
+    await client.waitlistLeave({ entry_id: "w1" });
+    await client.campaignCancel({ campaign_id: "c1", reason: "Pemasok batal" });
+    await client.campaignExtend({ campaign_id: "c1", deadline: "2027-01-01T00:00:00Z" });
+    expect(seen.slice(1).map((s) => `${s.method} ${s.url.pathname}${s.url.search}`)).toEqual([
+      "GET /functions/v1/my-waitlist?status=waiting&limit=5",
+      "POST /functions/v1/waitlist-leave",
+      "POST /functions/v1/campaign-cancel",
+      "POST /functions/v1/campaign-extend",
+    ]);
+  });
+
   test("a POST without input sends {}", async () => {
     const { client, seen } = clientAnswering(() => json(200, {}));
     await client.schedulerTrigger();

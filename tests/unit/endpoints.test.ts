@@ -39,10 +39,23 @@ describe("the endpoint contracts", () => {
     expect(errorCodes(ENDPOINTS["campaign-join"])).toEqual([
       "VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "CAMPAIGN_NOT_FOUND", "METHOD_NOT_ALLOWED",
       "ALREADY_JOINED", "CAMPAIGN_CLOSED", "CAMPAIGN_FULL", "IDEMPOTENCY_IN_FLIGHT", "DEADLINE_PASSED",
-      "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "IDEMPOTENCY_KEY_REUSED", "SLOTS_INSUFFICIENT",
+      "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "BUYER_LIMIT_EXCEEDED", "IDEMPOTENCY_KEY_REUSED", "SLOTS_INSUFFICIENT",
       "RATE_LIMITED", "INTERNAL", "UNAVAILABLE",
     ]);
     expect(errorCodes(ENDPOINTS.lifecycle)).not.toContain("FORBIDDEN");
+  });
+
+  test("the campaign rules: campaign-join may answer 202 only with waitlist; the organiser actions need sambatan.manage", () => {
+    expect(ENDPOINTS["campaign-join"].alsoAnswers).toEqual([expect.objectContaining({ status: 202, onlyWith: "waitlist" })]);
+    expect(Object.keys((ENDPOINTS["campaign-join"].body as { shape: object }).shape)).toContain("waitlist");
+    for (const slug of ["campaign-cancel", "campaign-extend"] as const) {
+      expect(ENDPOINTS[slug]).toMatchObject({ method: "POST", auth: { permission: "sambatan.manage" } });
+      expect(errorCodes(ENDPOINTS[slug])).toEqual(expect.arrayContaining(["CAMPAIGN_NOT_FOUND", "CAMPAIGN_CLOSED", "FORBIDDEN"]));
+    }
+    expect(errorCodes(ENDPOINTS["campaign-extend"])).toContain("CAMPAIGN_ALREADY_EXTENDED");
+    expect(ENDPOINTS["waitlist-leave"]).toMatchObject({ method: "POST", auth: "user" });
+    expect(ENDPOINTS["my-waitlist"]).toMatchObject({ method: "GET", auth: "user" });
+    expect(errorCodes(ENDPOINTS["waitlist-leave"])).toEqual(expect.arrayContaining(["WAITLIST_ENTRY_NOT_FOUND", "WAITLIST_ENTRY_FINAL"]));
   });
 
   test("operation ids are the slugs in camelCase", () => {

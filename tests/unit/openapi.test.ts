@@ -82,8 +82,18 @@ describe("the OpenAPI document", () => {
     expect(op.responses["201"].headers["Idempotent-Replayed"]).toBeDefined();
     expect(op.responses["429"].headers["Retry-After"]).toBeDefined();
     expect(op.responses["422"].content["application/json"].schema.allOf[1].properties.error.properties.code.enum)
-      .toEqual(["IDEMPOTENCY_KEY_REUSED", "SLOTS_INSUFFICIENT"]);
+      .toEqual(["BUYER_LIMIT_EXCEEDED", "IDEMPOTENCY_KEY_REUSED", "SLOTS_INSUFFICIENT"]);
     expect(doc.components.schemas.CampaignJoinRequest.properties.shipping_address).toMatchObject({ minLength: 1, maxLength: 500 });
+  });
+
+  test("campaign-join documents its 202 waiting-list answer; campaign-get its current tier", () => {
+    const op = operationOf("campaign-join");
+    expect(op.responses["202"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Waitlisted" });
+    expect(op.responses["202"].headers["Idempotent-Replayed"]).toBeDefined();
+    expect(doc.components.schemas.CampaignJoinRequest.properties.waitlist).toMatchObject({ type: "boolean" });
+    expect(Object.keys(doc.components.schemas.CampaignsCreateRequest.properties)).toEqual(expect.arrayContaining(["min_slots", "price_tiers", "max_slots_per_buyer"]));
+    expect(Object.keys(doc.components.schemas.CampaignWithProgress.properties)).toContain("current_tier");
+    expect(doc.components.schemas.Campaign.required).toEqual(expect.arrayContaining(["min_slots", "price_tiers", "max_slots_per_buyer", "extended_at", "cancel_reason"]));
   });
 
   test("metrics answers Prometheus text; the served document names the project's URL", () => {

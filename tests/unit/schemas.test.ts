@@ -1,6 +1,12 @@
 import { describe, expect, test } from "vitest";
 import {
+  cancelCampaignBody,
   cancelParticipationBody,
+  extendCampaignBody,
+  leaveWaitlistBody,
+  myWaitlistQuery,
+  waitlistEntry,
+  waitlisted,
   createCampaignBody,
   getCampaignQuery,
   joinCampaignBody,
@@ -61,6 +67,94 @@ describe("campaigns-create body", () => {
       const { [key as keyof typeof create]: _, ...rest } = create;
       expect(ok(createCampaignBody, rest), key).toBe(false);
     }
+  });
+});
+
+describe("campaigns-create: the campaign rules", () => {
+  const tiers = [{ up_to_slot: 3, price_per_slot: 150000 }, { up_to_slot: 10, price_per_slot: 210000 }];
+  const issuesOf = (v: unknown) => createCampaignBody.safeParse(v).error?.issues.map((i) => i.path.join(".")) ?? [];
+
+  test("accepts min_slots, price_tiers and max_slots_per_buyer, each optional and nullable", () => {
+    expect(ok(createCampaignBody, { ...create, min_slots: 4, price_tiers: tiers, max_slots_per_buyer: 2 })).toBe(true);
+    expect(ok(createCampaignBody, { ...create, min_slots: 10, price_tiers: [{ up_to_slot: 10, price_per_slot: 1 }] })).toBe(true);
+    expect(ok(createCampaignBody, { ...create, min_slots: null, price_tiers: null, max_slots_per_buyer: null })).toBe(true);
+  });
+
+  test("price_per_slot may be left out only with price_tiers (the first tier's price is taken)", () => {
+    const { price_per_slot: _, ...flatless } = create;
+    expect(ok(createCampaignBody, { ...flatless, price_tiers: tiers })).toBe(true);
+    expect(issuesOf(flatless)).toEqual(["price_per_slot"]);
+    expect(issuesOf({ ...flatless, price_per_slot: null })).toEqual(["price_per_slot"]);
+  });
+
+  test.each([
+    ["min_slots 0", { min_slots: 0 }, "min_slots"],
+    ["min_slots above total_slots", { min_slots: 11 }, "min_slots"],
+    ["min_slots fractional", { min_slots: 2.5 }, "min_slots"],
+    ["min_slots a string", { min_slots: "4" }, "min_slots"],
+    ["max_slots_per_buyer 0", { max_slots_per_buyer: 0 }, "max_slots_per_buyer"],
+    ["max_slots_per_buyer 100001", { max_slots_per_buyer: 100001 }, "max_slots_per_buyer"],
+    ["max_slots_per_buyer a boolean", { max_slots_per_buyer: true }, "max_slots_per_buyer"],
+    ["price_tiers empty", { price_tiers: [] }, "price_tiers"],
+    ["price_tiers an object", { price_tiers: { up_to_slot: 10, price_per_slot: 1 } }, "price_tiers"],
+    ["price_tiers not ending at total_slots", { price_tiers: [{ up_to_slot: 3, price_per_slot: 1 }, { up_to_slot: 9, price_per_slot: 2 }] }, "price_tiers.1.up_to_slot"],
+    ["price_tiers past total_slots", { price_tiers: [{ up_to_slot: 11, price_per_slot: 1 }] }, "price_tiers.0.up_to_slot"],
+    ["price_tiers descending", { price_tiers: [{ up_to_slot: 5, price_per_slot: 1 }, { up_to_slot: 3, price_per_slot: 1 }, { up_to_slot: 10, price_per_slot: 1 }] }, "price_tiers.1.up_to_slot"],
+    ["price_tiers with a repeated bound", { price_tiers: [{ up_to_slot: 10, price_per_slot: 1 }, { up_to_slot: 10, price_per_slot: 2 }] }, "price_tiers.1.up_to_slot"],
+    ["a tier price 0", { price_tiers: [{ up_to_slot: 10, price_per_slot: 0 }] }, "price_tiers.0.price_per_slot"],
+    ["a tier price above 10^12", { price_tiers: [{ up_to_slot: 10, price_per_slot: 1_000_000_000_001 }] }, "price_tiers.0.price_per_slot"],
+    ["a tier bound 0", { price_tiers: [{ up_to_slot: 0, price_per_slot: 1 }, { up_to_slot: 10, price_per_slot: 1 }] }, "price_tiers.0.up_to_slot"],
+    ["a tier with an unknown field", { price_tiers: [{ up_to_slot: 10, price_per_slot: 1, label: "early" }] }, "price_tiers.0"],
+    ["a tier missing its price", { price_tiers: [{ up_to_slot: 10 }] }, "price_tiers.0.price_per_slot"],
+    ["21 tiers", { total_slots: 21, price_tiers: Array.from({ length: 21 }, (_, i) => ({ up_to_slot: i + 1, price_per_slot: 1 })) }, "price_tiers"],
+  ])("rejects %s, naming the field", (_name, patch, path) => {
+    expect(issuesOf({ ...create, ...patch })).toContain(path);
+  });
+});
+
+describe("waiting list and organiser bodies", () => {
+  test("campaign-join takes waitlist as a boolean only", () => {
+    expect(ok(joinCampaignBody, { ...join, waitlist: true })).toBe(true);
+    expect(ok(joinCampaignBody, { ...join, waitlist: false })).toBe(true);
+    for (const bad of ["true", 1, null, {}]) expect(ok(joinCampaignBody, { ...join, waitlist: bad }), JSON.stringify(bad)).toBe(false);
+  });
+
+  test("waitlist-leave takes one entry id; my-waitlist the entry statuses, limit and cursor", () => {
+    expect(ok(leaveWaitlistBody, { entry_id: uuid })).toBe(true);
+    expect(ok(leaveWaitlistBody, { entry_id: "1" })).toBe(false);
+    expect(ok(leaveWaitlistBody, { entry_id: uuid, campaign_id: uuid })).toBe(false);
+    expect(myWaitlistQuery.parse({})).toEqual({ limit: 20 });
+    for (const status of ["waiting", "offered", "left", "closed"]) expect(ok(myWaitlistQuery, { status }), status).toBe(true);
+    for (const status of ["pending_payment", "WAITING", ""]) expect(ok(myWaitlistQuery, { status }), status).toBe(false);
+  });
+
+  test("campaign-cancel needs a reason of 1 to 500 characters, lines allowed", () => {
+    expect(ok(cancelCampaignBody, { campaign_id: uuid, reason: "Pemasok batal\nDana dikembalikan" })).toBe(true);
+    expect(ok(cancelCampaignBody, { campaign_id: uuid, reason: "r".repeat(500) })).toBe(true);
+    for (const reason of ["", "  ", "r".repeat(501), "a\u0007b", 5, null, undefined]) {
+      expect(ok(cancelCampaignBody, { campaign_id: uuid, reason }), JSON.stringify(reason)).toBe(false);
+    }
+  });
+
+  test("campaign-extend needs a future deadline with a zone, at most a year and 30 days ahead", () => {
+    expect(ok(extendCampaignBody, { campaign_id: uuid, deadline: inDays(10) })).toBe(true);
+    expect(ok(extendCampaignBody, { campaign_id: uuid, deadline: inDays(390) })).toBe(true);
+    for (const deadline of [inDays(-1), inDays(400), "2030-01-01T00:00:00", "besok", 1830000000, null]) {
+      expect(ok(extendCampaignBody, { campaign_id: uuid, deadline }), JSON.stringify(deadline)).toBe(false);
+    }
+  });
+
+  test("the answers: a waitlist entry, and campaign-join's 202 body", () => {
+    const at = new Date().toISOString();
+    const entry = {
+      id: uuid, campaign_id: uuid, user_id: uuid, quantity: 2, shipping_address: "Jl. Melati", note: null, position: 1,
+      status: "waiting", participation_id: null, created_at: at, updated_at: at,
+    };
+    expect(waitlistEntry.parse(entry)).toEqual(entry);
+    expect(ok(waitlistEntry, { ...entry, status: "pending" })).toBe(false);
+    const answer = { waitlist_entry: { id: uuid, campaign_id: uuid, quantity: 2, position: 3, status: "waiting", created_at: at } };
+    expect(waitlisted.parse(answer)).toEqual(answer);
+    expect(ok(waitlisted, { ...answer, replayed: false })).toBe(false);
   });
 });
 
