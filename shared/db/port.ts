@@ -35,6 +35,7 @@ export const RPC_NAMES = [
   "record_payment_notification",
   "confirm_payment",
   "list_refunds",
+  "list_participants",
   "complete_refund",
 ] as const satisfies readonly (keyof DbFunctions)[];
 
