@@ -12,7 +12,7 @@ export const CONSOLE_DIR = fileURLToPath(new URL('../console/', import.meta.url)
 const SUPABASE_UMD = fileURLToPath(new URL('../node_modules/@supabase/supabase-js/dist/umd/supabase.js', import.meta.url));
 
 /** The path the console imports supabase-js from, relative to its index.html. */
-export const SUPABASE_MODULE = 'vendor/supabase.mjs';
+export const SUPABASE_MODULE = 'vendor/supabase.js';
 
 export const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',

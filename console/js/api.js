@@ -1,7 +1,7 @@
 // The console's only way to the backend: supabase-js, signed in as a manager, calling
 // the edge functions (and, on Supabase, Realtime for live progress).
 
-import { createClient } from "../vendor/supabase.mjs";
+import { createClient } from "../vendor/supabase.js";
 import { currentLang } from "./i18n.js";
 
 export class ApiError extends Error {

@@ -50,8 +50,9 @@ export function table(caption, columns, rows, { empty = t("none"), id } = {}) {
       h("tbody", {}, body)));
 }
 
-/** Says `message` politely to screen readers and shows it in the status line. */
+/** Says `message` politely to screen readers and shows it in the status line (a success clears an old error). */
 export function announce(message) {
+  clearError();
   const region = document.getElementById("status");
   region.textContent = "";
   // A fresh text node is read even when the same words come twice.

@@ -126,7 +126,7 @@ describe("operator console", () => {
     const dialog = page.getByRole("dialog", { name: "Tandai lunas" });
     await dialog.getByLabel("Referensi (no. transfer, kuitansi)").fill("TRF-BCA-7781");
     await dialog.getByRole("button", { name: "Tandai lunas" }).click();
-    await table.getByText("Lunas").waitFor(WAIT);
+    await table.locator(".badge.paid", { hasText: "Lunas" }).waitFor(WAIT);
     const [paid] = await env.db.sql`select status, payment_provider, payment_reference from public.sambatan_participants where id = ${p.id}`;
     expect(paid).toEqual({ status: "paid", payment_provider: "manual", payment_reference: "TRF-BCA-7781" });
     await page.locator("#audit-table").getByText("paid", { exact: true }).waitFor(WAIT);
@@ -238,9 +238,9 @@ describe("console files", () => {
     const out = mkdtempSync(join(tmpdir(), "console-export-"));
     try {
       const files = exportConsole(out, { supabaseUrl: "https://abcd.supabase.co/", publishableKey: "sb_publishable_x" });
-      expect(files).toEqual([...consoleFiles(), "config.json", "vendor/supabase.mjs"].sort());
+      expect(files).toEqual([...consoleFiles(), "config.json", "vendor/supabase.js"].sort());
       expect(JSON.parse(readFileSync(join(out, "config.json"), "utf8"))).toEqual({ supabaseUrl: "https://abcd.supabase.co", publishableKey: "sb_publishable_x", realtime: true, devSignIn: false, pollMs: 5000 });
-      expect(readFileSync(join(out, "vendor/supabase.mjs"), "utf8")).toMatch(/export const createClient = supabase\.createClient;/);
+      expect(readFileSync(join(out, "vendor/supabase.js"), "utf8")).toMatch(/export const createClient = supabase\.createClient;/);
       expect(() => exportConsole(out, { supabaseUrl: "abcd", publishableKey: "k" })).toThrow(/SUPABASE_URL/);
     } finally {
       rmSync(out, { recursive: true, force: true });
