@@ -103,6 +103,11 @@ async function boot() {
     location.hash = "#/dashboard";
     show();
   });
+  // The skip link must not change the hash: the hash is the router's.
+  document.querySelector(".skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    main.focus();
+  });
   window.addEventListener("hashchange", show);
   await show();
   document.body.dataset.ready = "true";

@@ -4,7 +4,7 @@
 // job and see its history row; the DOM and the database must agree. Screenshots of
 // every page are written to .tmp/console-screenshots/.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -49,6 +49,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Kept beside the screenshots: what the stack said while the browser drove it.
+  if (env) writeFileSync(join(SHOTS, "stack.log"), `${env.stack.logs.join("\n")}\n`);
   await browser?.close();
   await env?.stop();
 });
@@ -203,6 +205,7 @@ describe("operator console", () => {
     expect(await page.evaluate(() => document.activeElement?.className)).toBe("skip");
     await page.keyboard.press("Enter");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+    expect(new URL(page.url()).hash).toBe("#/scheduler");
 
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [hash, heading, name] of [["#/campaigns", "Kampanye", "09-phone-campaigns"], [`#/campaigns/${campaignId}`, title, "10-phone-campaign"], ["#/scheduler", "Penjadwal", "11-phone-scheduler"]] as const) {
