@@ -12,6 +12,8 @@ export default defineConfig({
       { extends: true, test: { name: "db", include: ["tests/db/**/*.test.ts"], maxWorkers: 2, testTimeout: 30_000, hookTimeout: 60_000 } },
       { extends: true, test: { name: "pg", include: ["tests/pg/**/*.test.ts"], ...sharedServer } },
       { extends: true, test: { name: "e2e", include: ["tests/e2e/**/*.test.ts"], ...sharedServer } },
+      // A headless Chromium and a stack beside it: one file at a time, generous waits.
+      { extends: true, test: { name: "browser", include: ["tests/browser/**/*.test.ts"], ...sharedServer, testTimeout: 90_000, hookTimeout: 120_000 } },
     ],
   },
 });

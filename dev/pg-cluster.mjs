@@ -35,6 +35,10 @@ const REQUIREMENTS = [
   { pkg: 'libtap-parser-sourcehandler-pgtap-perl', present: () => which('pg_prove') !== null },
 ];
 
+/** The browser tier drives Debian's Chromium (browsers cannot be downloaded by playwright-core here). */
+export const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p)) ?? '/usr/lib/chromium/chromium';
+const BROWSER_REQUIREMENTS = [{ pkg: 'chromium', present: () => fs.existsSync('/usr/lib/chromium/chromium') || fs.existsSync('/usr/bin/chromium') }];
+
 function which(cmd) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, cmd);
@@ -46,18 +50,19 @@ function which(cmd) {
   return null;
 }
 
-function missingPackages() {
-  return REQUIREMENTS.filter((r) => !r.present()).map((r) => r.pkg);
+function missingPackages(browser) {
+  return [...REQUIREMENTS, ...(browser ? BROWSER_REQUIREMENTS : [])].filter((r) => !r.present()).map((r) => r.pkg);
 }
 
 /**
  * Makes sure the PostgreSQL server, its client, pg_cron, pgTAP, plpgsql_check
- * and pg_prove are installed; installs what is missing with apt-get when root.
+ * and pg_prove (and, with `browser`, Chromium for the console's browser tests) are
+ * installed; installs what is missing with apt-get when root.
  * Returns the packages it installed; throws with the exact install command when
  * it cannot.
  */
-export function ensureDebianPackages({ log = (msg) => console.log(msg) } = {}) {
-  const missing = missingPackages();
+export function ensureDebianPackages({ log = (msg) => console.log(msg), browser = false } = {}) {
+  const missing = missingPackages(browser);
   if (missing.length === 0) return [];
   const command = `apt-get install -y ${missing.join(' ')}`;
   if (!isRoot || which('apt-get') === null) {
@@ -74,7 +79,7 @@ export function ensureDebianPackages({ log = (msg) => console.log(msg) } = {}) {
       throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status}). Install by hand:  apt-get update && ${command}`);
     }
   }
-  const still = missingPackages();
+  const still = missingPackages(browser);
   if (still.length > 0) throw new Error(`still missing after apt-get install: ${still.join(', ')}`);
   return missing;
 }

@@ -7,7 +7,8 @@
 // Environment: PORT (54321), HOST (127.0.0.1), DATABASE_URL, SAMBATAN_DATA_DIR
 // (.data/pglite, or memory://), SAMBATAN_TICK_SECONDS (300; 0 turns the lifecycle
 // ticker off), any SUPABASE_* variable to override the local defaults, and the
-// SAMBATAN_PAYMENT_* / SAMBATAN_MIDTRANS_* / SAMBATAN_XENDIT_* payment settings.
+// SAMBATAN_PAYMENT_* / SAMBATAN_MIDTRANS_* / SAMBATAN_XENDIT_* payment settings, and
+// SAMBATAN_CONSOLE_POLL_MS (5000), how often the console at /console polls progress.
 
 import { fileURLToPath } from "node:url";
 import { type Config, parseConfig } from "../shared/config.ts";
@@ -15,6 +16,7 @@ import { provideDb } from "../shared/db/registry.ts";
 import { plainError } from "../shared/http.ts";
 import { logRequest } from "../shared/log.ts";
 import { openDatabase, type StackDatabase } from "./stack/database.ts";
+import { consoleRoutes } from "./stack/console.ts";
 import { loadFunctions } from "./stack/functions.ts";
 import { DEMO_USERS, LOCAL_KEYS, loadSigningKey, publicJwks, userToken } from "./stack/keys.ts";
 import { startNetWorker } from "./stack/net.ts";
@@ -35,9 +37,11 @@ const host = env.HOST ?? "127.0.0.1";
 const dataDir = env.SAMBATAN_DATA_DIR ?? fileURLToPath(new URL("../.data/pglite", import.meta.url));
 const tickSeconds = Number(env.SAMBATAN_TICK_SECONDS ?? 300);
 const netPollMs = Number(env.SAMBATAN_NET_POLL_MS ?? 1000);
+const consolePollMs = Number(env.SAMBATAN_CONSOLE_POLL_MS ?? 5000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, not ${JSON.stringify(env.PORT)}`, "set PORT=54321 (or unset it)");
 if (!Number.isFinite(tickSeconds) || tickSeconds < 0) fail("SAMBATAN_TICK_SECONDS must be 0 or more", "set it to a number of seconds (0 turns the ticker off), or unset it");
 if (!Number.isFinite(netPollMs) || netPollMs < 0) fail("SAMBATAN_NET_POLL_MS must be 0 or more", "set it to a number of milliseconds, or unset it");
+if (!Number.isInteger(consolePollMs) || consolePollMs < 250) fail("SAMBATAN_CONSOLE_POLL_MS must be a whole number of at least 250", "set it to a number of milliseconds, or unset it");
 if (env.DATABASE_URL && !["postgres:", "postgresql:"].includes(URL.parse(env.DATABASE_URL)?.protocol ?? "")) {
   fail("DATABASE_URL is not a PostgreSQL URL", "set DATABASE_URL=postgres://user:password@host:5432/database, or unset it to use the embedded PGlite");
 }
@@ -47,6 +51,7 @@ const jwks = publicJwks(signingKey);
 const functions = await loadFunctions().catch((err) => fail(`a function could not be loaded: ${message(err)}`, "fix that functions/<slug>/index.ts (`npm test -- types` names the error)"));
 
 let database: StackDatabase | undefined;
+let consoleRoute: ((req: Request) => Promise<Response | undefined>) | undefined;
 const JWKS_PATH = "/auth/v1/.well-known/jwks.json";
 const FUNCTION_PATH = /^\/functions\/v1\/([a-z0-9-]+)$/;
 
@@ -59,9 +64,10 @@ async function route(req: Request): Promise<Response> {
     return database ? fn.fetch(req) : plainError(req, "UNAVAILABLE", { reason: "starting" });
   }
   const started = performance.now();
-  const response = url.pathname === JWKS_PATH && req.method === "GET"
+  const page = await consoleRoute?.(req);
+  const response = page ?? (url.pathname === JWKS_PATH && req.method === "GET"
     ? Response.json(jwks, { headers: { "access-control-allow-origin": "*", "cache-control": "public, max-age=600" } })
-    : plainError(req, "NOT_FOUND", { path: url.pathname });
+    : plainError(req, "NOT_FOUND", { path: url.pathname }));
   logRequest({
     request_id: response.headers.get("x-request-id") ?? "-",
     function: "-",
@@ -107,6 +113,7 @@ try {
 }
 const publishableKey = config.publishableKeys.default ?? Object.values(config.publishableKeys)[0];
 const secretKey = config.secretKeys.default ?? Object.values(config.secretKeys)[0];
+consoleRoute = consoleRoutes({ baseUrl, publishableKey, signingKey, pollMs: consolePollMs });
 
 try {
   database = await openDatabase({
@@ -164,6 +171,7 @@ console.log(`
 
   API URL          ${baseUrl}
   Functions        ${baseUrl}/functions/v1/<slug>  (${[...functions.keys()].join(", ")})
+  Console          ${baseUrl}/console  (its development sign-in is for this local stack only)
   OpenAPI          ${baseUrl}/functions/v1/openapi
   Metrics          ${baseUrl}/functions/v1/metrics  (secret key or scheduled_job.read)
   JWKS             ${baseUrl}${JWKS_PATH}

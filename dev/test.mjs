@@ -1,14 +1,15 @@
 // `npm test`: every check this project has, against a throwaway PostgreSQL 15
 // cluster it provisions itself. Steps, in order:
 //
-//   packages   Debian packages for PostgreSQL 15, pg_cron, pgTAP, plpgsql_check, pg_prove
+//   packages   Debian packages for PostgreSQL 15, pg_cron, pgTAP, plpgsql_check, pg_prove, chromium
 //   cluster    throwaway cluster in a temp dir (dev/pg-cluster.mjs)
 //   bootstrap  dev/sql/bootstrap.sql: what Supabase itself provides (roles, auth, vault…)
 //   push       supabase db push: the migrations, exactly as users deploy them
 //   lint       supabase db lint (plpgsql_check), failing on warnings
 //   advisors   supabase db advisors (security + performance), failing on warn
 //   pgtap      pg_prove over supabase/tests/*.sql
-//   unit db pg e2e   vitest projects (tests/<tier>); pg and e2e get TEST_DATABASE_URL
+//   unit db pg e2e browser   vitest projects (tests/<tier>); pg, e2e and browser get
+//              TEST_DATABASE_URL; browser drives Debian's Chromium (the packages step installs it)
 //   types      tsc over shared/, tests and tools; deno check over functions/*/index.ts and dev/serve.ts
 //   pglog      the server log has no deadlock, crash or PANIC
 //
@@ -31,10 +32,10 @@ import { ensureDebianPackages, PG_BINDIR, startCluster } from './pg-cluster.mjs'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 const CI = process.env.CI === 'true';
-const TIERS = ['unit', 'db', 'pg', 'e2e'];
+const TIERS = ['unit', 'db', 'pg', 'e2e', 'browser'];
 const ALL = ['packages', 'cluster', 'bootstrap', 'push', 'lint', 'advisors', 'pgtap', ...TIERS, 'types', 'pglog'];
 const CLUSTER_STEPS = ['packages', 'cluster', 'bootstrap', 'push'];
-const NEEDS_CLUSTER = new Set(['lint', 'advisors', 'pgtap', 'pg', 'e2e', 'pglog']);
+const NEEDS_CLUSTER = new Set(['lint', 'advisors', 'pgtap', 'pg', 'e2e', 'browser', 'pglog']);
 
 // "already exists, skipping" notices from idempotent SQL are not news.
 const QUIET = { PGOPTIONS: '-c client_min_messages=warning' };
@@ -111,7 +112,7 @@ async function main() {
 
   const actions = {
     packages: async () => {
-      const installed = ensureDebianPackages();
+      const installed = ensureDebianPackages({ browser: steps.includes('browser') });
       console.log(installed.length ? `installed ${installed.join(' ')}` : 'all present');
     },
     cluster: async () => {
@@ -149,7 +150,7 @@ async function main() {
         async () => {
           const files = filesUnder(path.join('tests', tier), (n) => n.endsWith('.test.ts'));
           if (files.length === 0) throw new NotRun(`no test files in tests/${tier}`);
-          const env = cluster && (tier === 'pg' || tier === 'e2e') ? { TEST_DATABASE_URL: cluster.url } : {};
+          const env = cluster && ['pg', 'e2e', 'browser'].includes(tier) ? { TEST_DATABASE_URL: cluster.url } : {};
           await mustRun(tool('vitest'), ['run', '--project', tier, '--reporter=default', ...passThrough], { env });
         },
       ]),

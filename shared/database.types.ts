@@ -530,6 +530,15 @@ export type Database = {
         };
         Returns: Json;
       };
+      "list_participants": {
+        Args: {
+          "p_campaign_id"?: string;
+          "p_cursor"?: string;
+          "p_limit"?: number;
+          "p_status"?: Database["public"]["Enums"]["sambatan_participant_status"];
+        };
+        Returns: Json;
+      };
       "list_refunds": {
         Args: { "p_campaign_id"?: string; "p_cursor"?: string; "p_limit"?: number; "p_status"?: string };
         Returns: Json;

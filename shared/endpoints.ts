@@ -221,6 +221,15 @@ export const ENDPOINTS = catalog({
     response: { status: 200, description: "The paid participation.", schema: s.participation },
     errors: [...DATABASE, "PARTICIPATION_NOT_FOUND", "PARTICIPATION_FINAL", "CAMPAIGN_CLOSED"],
   },
+  "participants-list": {
+    method: "GET",
+    auth: { permission: "sambatan.manage" },
+    tag: "payments",
+    summary: "One page of participations (payment state, due time), newest first, by campaign and status",
+    query: s.participantsListQuery,
+    response: { status: 200, description: "A page of participations.", schema: s.page(s.participation) },
+    errors: [...DATABASE, "CAMPAIGN_NOT_FOUND"],
+  },
   "refunds-list": {
     method: "GET",
     auth: { permission: "sambatan.manage" },

@@ -36,6 +36,7 @@ export const RPC_NAMES = [
   "record_payment_notification",
   "confirm_payment",
   "list_refunds",
+  "list_participants",
   "complete_refund",
   "leave_waitlist",
   "my_waitlist",

@@ -503,3 +503,27 @@ describe("row level security of the payment tables", () => {
     }
   });
 });
+
+describe("participants for managers (list_participants)", () => {
+  test("pages a campaign's participations newest first with payment state and due time, by status; managers only", async () => {
+    db.clockOffset = "0";
+    const c = await windowed(10, 45);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.unshift((await join(db, buyer(), c.id, 1)).participation.id);
+    await db.rpc(boss, "confirm_payment", { p_participation_id: ids[0], p_reference: "cash" });
+    const page1 = await db.rpc(boss, "list_participants", { p_campaign_id: c.id, p_limit: 2 });
+    expect(page1.items.map((p: any) => p.id)).toEqual(ids.slice(0, 2));
+    expect(page1.items[0]).toMatchObject({ status: "paid", payment_provider: "manual", paid_amount: PRICE });
+    expect(page1.items[1]).toMatchObject({ status: "pending_payment", payment_due_at: expect.any(String), paid_at: null });
+    const page2 = await db.rpc(boss, "list_participants", { p_campaign_id: c.id, p_limit: 2, p_cursor: page1.next_cursor });
+    expect(page2).toEqual({ items: [expect.objectContaining({ id: ids[2] })], next_cursor: null });
+    const pending = await db.rpc(boss, "list_participants", { p_campaign_id: c.id, p_status: "pending_payment" });
+    expect(pending.items.map((p: any) => p.id)).toEqual(ids.slice(1));
+    // Without a campaign it spans every campaign (the console's payments page).
+    expect((await db.rpc(boss, "list_participants", { p_status: "paid", p_limit: 100 })).items.map((p: any) => p.id)).toContain(ids[0]);
+    expect(await code(db.rpc(boss, "list_participants", { p_campaign_id: crypto.randomUUID() }))).toBe("SB011");
+    expect(await code(db.rpc(boss, "list_participants", { p_limit: 101 }))).toBe("SB003");
+    expect(await code(db.rpc(buyer(), "list_participants", { p_campaign_id: c.id }))).toBe("SB002");
+    expect(await code(db.rpc(anon, "list_participants", {}))).toBe("42501");
+  });
+});

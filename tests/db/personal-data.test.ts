@@ -230,28 +230,44 @@ describe("audit metadata", () => {
   });
 });
 
-// Last: creates the waiting list where it does not exist yet (the campaign rules bring it).
-describe("waiting-list entries (any table with shipping_address / note)", () => {
-  test("are shown by my_data, erased with the account and redacted after their campaign closed", async () => {
-    await db.exec(`create table if not exists public.sambatan_waitlist_entries (
-      id uuid primary key default gen_random_uuid(), campaign_id uuid not null references public.sambatan_campaigns (id),
-      user_id uuid not null, quantity integer not null default 1, shipping_address text, note text,
-      created_at timestamptz not null default now())`);
+describe("waiting-list entries", () => {
+  test("are shown by my_data, closed and erased with the account, and redacted after their campaign ended", async () => {
     const who = buyer();
     const gone = buyer();
-    const c = await campaign(db, boss);
-    await db.sql(`insert into public.sambatan_waitlist_entries (campaign_id, user_id, shipping_address, note)
-                  values ($1, $2, $4, $5), ($1, $3, $4, $5)`, [c.id, who.sub, gone.sub, ADDRESS, NOTE]);
+    const c = await campaign(db, boss, { slots: 1 });
+    await join(db, buyer(), c.id, 1, { p_shipping_address: ADDRESS });
+    for (const w of [who, gone]) {
+      const r = await join(db, w, c.id, 1, { p_waitlist: true, p_shipping_address: ADDRESS, p_note: NOTE });
+      expect(r.waitlist_entry.status).toBe("waiting");
+    }
     expect((await db.rpc(who, "my_data")).waitlist_entries).toEqual([expect.objectContaining({ user_id: who.sub, shipping_address: ADDRESS })]);
 
     await db.sql("insert into auth.users (id) values ($1)", [gone.sub]);
     await db.sql("delete from auth.users where id = $1", [gone.sub]);
-    expect(await db.sql("select shipping_address, note from public.sambatan_waitlist_entries where campaign_id = $1 and user_id <> $2", [c.id, who.sub]))
-      .toEqual([{ shipping_address: null, note: null }]);
+    // The erased account's entry can never be offered: closed, no address, a pseudonym.
+    const erased = await db.sql(
+      "select status, shipping_address, note, user_id, redacted_at is not null as redacted from public.sambatan_waitlist_entries where campaign_id = $1 and user_id <> $2",
+      [c.id, who.sub]);
+    expect(erased).toEqual([{ status: "closed", shipping_address: null, note: null, user_id: expect.any(String), redacted: true }]);
+    expect(erased[0].user_id).not.toBe(gone.sub);
+    expect(await db.sql("select 1 from sambatan_private.erased_users where pseudonym = $1", [erased[0].user_id])).toHaveLength(1);
 
     await db.rpc(service, "fail_sambatan_campaign", { p_campaign_id: c.id });
     db.clockOffset = "31 days";
     expect((await redact()).waitlist_entries_redacted).toBe(1);
-    expect(await db.sql("select shipping_address, note from public.sambatan_waitlist_entries where user_id = $1", [who.sub])).toEqual([{ shipping_address: null, note: null }]);
+    expect(await db.sql("select shipping_address, note, status from public.sambatan_waitlist_entries where user_id = $1", [who.sub]))
+      .toEqual([{ shipping_address: null, note: null, status: "closed" }]);
+    expect(await violations(db)).toEqual([]);
+  });
+
+  test("the guard still refuses any other change to a final entry", async () => {
+    const c = await campaign(db, boss, { slots: 1 });
+    await join(db, buyer(), c.id, 1);
+    const w = buyer();
+    const { waitlist_entry: entry } = await join(db, w, c.id, 1, { p_waitlist: true });
+    await db.rpc(w, "leave_waitlist", { p_entry_id: entry.id });
+    expect(await code(db.sql("update public.sambatan_waitlist_entries set quantity = 2 where id = $1", [entry.id]))).toBe("SB061");
+    expect(await code(db.sql("update public.sambatan_waitlist_entries set shipping_address = 'x' where id = $1", [entry.id]))).toBe("SB061");
+    expect(await code(db.sql("update public.sambatan_waitlist_entries set shipping_address = null, redacted_at = now(), user_id = gen_random_uuid() where id = $1", [entry.id]))).toBe("SB061");
   });
 });

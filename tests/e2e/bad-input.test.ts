@@ -489,6 +489,7 @@ const LISTS: Record<string, (f: Fx) => Record<string, string>> = {
   "scheduler-history": () => ({}),
   "refunds-list": () => ({}),
   "my-waitlist": () => ({}),
+  "participants-list": (f) => ({ campaign_id: f.open }),
 };
 for (const [slug, base] of Object.entries(LISTS)) {
   for (const [name, v] of BAD_LIMITS) add(slug, `limit ${name}`, 400, V, (f) => get(q({ ...base(f), limit: v }))());
@@ -523,6 +524,11 @@ for (const [name, v] of [["unknown", "refunded"], ["upper case", "PENDING"], ["e
   add("refunds-list", `status ${name}`, 400, V, get(q({ status: v })));
 }
 for (const [name, v] of MALFORMED_UUIDS.filter(([, v]) => typeof v === "string")) add("refunds-list", `campaign_id ${name}`, 400, V, get(q({ campaign_id: v as string })));
+for (const [name, v] of [["a campaign status", "active"], ["upper case", "PAID"], ["empty", ""], ["a refund status", "succeeded"]]) {
+  add("participants-list", `status ${name}`, 400, V, get(q({ status: v })));
+}
+for (const [name, v] of MALFORMED_UUIDS.filter(([, v]) => typeof v === "string")) add("participants-list", `campaign_id ${name}`, 400, V, get(q({ campaign_id: v as string })));
+add("participants-list", "an unknown campaign", 404, "CAMPAIGN_NOT_FOUND", get(q({ campaign_id: randomUUID() })));
 for (const slug of ["scheduler-history", "scheduler-status"]) {
   for (const [name, v] of BAD_JOB_NAMES.filter(([, v]) => typeof v === "string")) add(slug, `job ${name}`, 400, V, get(q({ job: v as string })));
   add(slug, "an unknown job", 404, "JOB_NOT_FOUND", get(q({ job: "no.such.job" })));

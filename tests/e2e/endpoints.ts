@@ -28,6 +28,7 @@ export const COVERED_SLUGS = [
   "participation-checkout",
   "payment-webhook",
   "payment-confirm",
+  "participants-list",
   "refunds-list",
   "refund-complete",
   "campaign-audit",
@@ -705,6 +706,9 @@ export function endpointSuite(start: () => Promise<Stack>) {
       // Only the buyer checks out; only a manager confirms.
       expect(errorOf(await invoke((await buyer()).client, "participation-checkout", { body: { participation_id: joined.id } }))).toMatchObject({ status: 404, code: "PARTICIPATION_NOT_FOUND" });
       expect(errorOf(await invoke(b.client, "payment-confirm", { body: { participation_id: joined.id, reference: "x" } }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+      const owed = await invoke(manager, "participants-list", { method: "GET", query: { campaign_id: campaign.id, status: "pending_payment" } });
+      expect(schema.page(schema.participation).parse(owed.body).items).toEqual([expect.objectContaining({ id: joined.id, payment_due_at: joined.payment_due_at })]);
+      expect(errorOf(await invoke(b.client, "participants-list", { method: "GET", query: { campaign_id: campaign.id } }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
       const paid = await invoke(manager, "payment-confirm", { body: { participation_id: joined.id, reference: "TRF-BCA-0099" } });
       expect(paid.status).toBe(200);
       expect(schema.participation.parse(paid.body)).toMatchObject({ status: "paid", payment_provider: "manual", payment_reference: "TRF-BCA-0099" });

@@ -315,6 +315,10 @@ export const ENDPOINTS: Record<string, EndpointSpec> = {
     method: "POST", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
     request: (f) => ({ body: { participation_id: f.payableParticipationId ?? f.participationId, reference: "TRF-20261203-001" } }),
   },
+  "participants-list": {
+    method: "GET", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
+    request: (f) => ({ query: { campaign_id: f.campaignId, status: "pending_payment" } }),
+  },
   "refunds-list": {
     method: "GET", rule: "sambatan.manage", success: 200, needsFixture: false, usesDatabase: true,
     request: () => ({ query: { status: "pending", limit: "5" } }),
