@@ -431,7 +431,8 @@ export type Database = {
           "note": string | null;
           "participation_id": string | null;
           "quantity": number;
-          "shipping_address": string;
+          "redacted_at": string | null;
+          "shipping_address": string | null;
           "status": Database["public"]["Enums"]["sambatan_waitlist_status"];
           "updated_at": string;
           "user_id": string;
@@ -444,7 +445,8 @@ export type Database = {
           "note"?: string | null;
           "participation_id"?: string | null;
           "quantity": number;
-          "shipping_address": string;
+          "redacted_at"?: string | null;
+          "shipping_address"?: string | null;
           "status"?: Database["public"]["Enums"]["sambatan_waitlist_status"];
           "updated_at"?: string;
           "user_id": string;
@@ -456,7 +458,8 @@ export type Database = {
           "note"?: string | null;
           "participation_id"?: string | null;
           "quantity"?: number;
-          "shipping_address"?: string;
+          "redacted_at"?: string | null;
+          "shipping_address"?: string | null;
           "status"?: Database["public"]["Enums"]["sambatan_waitlist_status"];
           "updated_at"?: string;
           "user_id"?: string;
