@@ -490,3 +490,11 @@ describe("waiting list RLS", () => {
     expect((await failure(db.sql("update public.sambatan_waitlist_entries set quantity = 9 where id = $1", [id]))).code).toBe("SB061");
   });
 });
+
+test("a campaign inserted without a minimum gets total_slots, as every campaign before minimums", async () => {
+  const [p] = await db.sql("select id from public.products where sambatan_enabled limit 1");
+  const [row] = await db.sql(
+    "insert into public.sambatan_campaigns (product_id, title, total_slots, price_per_slot, deadline) values ($1, 'Impor', 7, 1000, now() + interval '2 days') returning min_slots",
+    [p.id]);
+  expect(row.min_slots).toBe(7);
+});

@@ -100,6 +100,9 @@ describe("the typed client on the local stack", () => {
     answer("waitlist-leave", await waiter.waitlistLeave({ entry_id: entry.id }));
     answer("campaign-extend", await manager.campaignExtend({ campaign_id: full.id, deadline: inDays(3) }));
     answer("campaign-cancel", await manager.campaignCancel({ campaign_id: full.id, reason: "Uji klien" }));
+    // A manager's view of a campaign's participants, and a buyer's export of their own data.
+    expect(answer("participants-list", await manager.participantsList({ campaign_id: windowed.id })).items.length).toBeGreaterThan(0);
+    expect(answer("my-data", await payer.myData()).participations.map((p: { id: string }) => p.id)).toContain(owed.id);
     expect([...checked].sort()).toEqual(Object.keys(ENDPOINTS).sort());
   });
 

@@ -88,10 +88,10 @@ test("supabase db push into a project with an app leaves the app's functions, gr
   // Ours arrived beside them, under our own names, with our own grants.
   const ours = await app`
     select has_function_privilege('anon', 'public.sambatan_health()', 'execute') as health,
-           has_function_privilege('anon', 'public.list_campaigns(public.sambatan_status, uuid, integer, text)', 'execute') as list,
-           has_function_privilege('anon', 'public.join_campaign(uuid, integer, text, text, text)', 'execute') as anon_join,
-           has_function_privilege('authenticated', 'public.join_campaign(uuid, integer, text, text, text)', 'execute') as join,
-           has_function_privilege('authenticated', 'public.run_sambatan_lifecycle(integer)', 'execute') as user_lifecycle,
+           has_function_privilege('anon', 'public.list_campaigns'::regproc, 'execute') as list,
+           has_function_privilege('anon', 'public.join_campaign'::regproc, 'execute') as anon_join,
+           has_function_privilege('authenticated', 'public.join_campaign'::regproc, 'execute') as join,
+           has_function_privilege('authenticated', 'public.run_sambatan_lifecycle'::regproc, 'execute') as user_lifecycle,
            has_schema_privilege('authenticated', 'sambatan_private', 'usage') as private_usage,
            exists (select from sambatan_jobs.scheduled_jobs where name = 'sambatan.lifecycle') as jobs`;
   expect(ours[0]).toEqual({
