@@ -35,6 +35,7 @@ export const COVERED_SLUGS = [
   "scheduler-trigger",
   "scheduler-history",
   "scheduler-control",
+  "scheduler-requeue",
   "health",
   "openapi",
   "metrics",
