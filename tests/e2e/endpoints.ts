@@ -118,6 +118,7 @@ export function endpointSuite(start: () => Promise<Stack>) {
     });
 
     const run = ok(await sambatanClient(operator).schedulerTrigger());
+    if (run.status !== "triggered") throw new Error("sambatan.lifecycle (overlap skip) was queued");
     expect(run.execution.result?.fulfilled).toBeGreaterThanOrEqual(1);
     expect(run.execution.result?.confirmed).toBeGreaterThanOrEqual(2);
 
