@@ -84,6 +84,11 @@ describe("the typed client on the local stack", () => {
     checked.add("payment-webhook");
     const refunds = answer("refunds-list", await manager.refundsList({ campaign_id: windowed.id }));
     answer("refund-complete", await manager.refundComplete({ refund_id: refunds.items[0].id, status: "succeeded", reference: "BCA-RF-1" }));
+    // No execution can be made dead over HTTP alone (the seeded jobs do not fail), so
+    // the client's requeue is held to its typed refusal; tests/db/job-policies.test.ts runs one.
+    const notDead = await operator.schedulerRequeue({ execution_id: refunds.items.length + 2147483000 });
+    expect(notDead.error).toMatchObject({ code: "JOB_NOT_FOUND", status: 404 });
+    checked.add("scheduler-requeue");
     expect([...checked].sort()).toEqual(Object.keys(ENDPOINTS).sort());
   });
 
