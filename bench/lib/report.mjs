@@ -29,6 +29,7 @@ ${pg ? `- Cluster: ${pg.ownCluster ? 'a throwaway cluster started by the benchma
 function headlineBlock(r) {
   const lines = [];
   if (r.join) {
+    lines.push(`- Join figures on a ${r.join.durable ? 'durable cluster (fsync and synchronous_commit on, as Supabase runs)' : 'non-durable cluster (fsync off)'}${r.joinCpu ? `; on the CPU alone (fsync off) the join reaches ${r.joinCpu.byClients.map((c) => `${fmtRatio(c.joinVsWrapped)} at ${c.clients}`).join(', ')} clients of the PostgREST-shaped update` : ''}.`);
     lines.push(`- **Hot-campaign join vs the physical limit** (one-row update, autocommit): ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsPhysical)} at ${c.clients}`).join(', ')} clients.`);
     lines.push(`- **Join vs the same one-row update inside PostgREST's transaction shape**: ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsWrapped)} at ${c.clients}`).join(', ')} clients.`);
     lines.push(`- **Join vs the legacy three-round-trip flow**: ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsLegacy)} at ${c.clients}`).join(', ')} clients.`);
@@ -52,8 +53,7 @@ function headlineBlock(r) {
   return lines.join('\n');
 }
 
-function joinBlock(r) {
-  const j = r.join;
+function joinBlock(r, j = r.join) {
   const rows = j.byClients.map((c) => [
     String(c.clients),
     fmtNum(c.physical.tps), fmtNum(c.wrapped.tps), fmtNum(c.join.tps),
@@ -134,7 +134,17 @@ ${table(['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'direct RPC ca
     ['POST campaign-join', fmtNum(h.join.requests), fmtNum(h.join.rps), fmtMs(h.join.p50), fmtMs(h.join.p99), fmtNum(h.join.errors), fmtNum(h.directJoin.tps), `**${fmtRatio(h.joinVsDirect)}**`],
     ['GET campaigns-list', fmtNum(h.list.requests), fmtNum(h.list.rps), fmtMs(h.list.p50), fmtMs(h.list.p99), fmtNum(h.list.errors), fmtNum(h.directList.tps), `**${fmtRatio(h.listVsDirect)}**`],
   ])}
+${h.webhook ? `
+Payment notifications (signed Midtrans settlements, each for a different reservation), beside
+health at the same concurrency:
 
+${table(['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'p99 / health p99'], [
+    ['POST payment-webhook', fmtNum(h.webhook.requests), fmtNum(h.webhook.rps), fmtMs(h.webhook.p50), `**${fmtMs(h.webhook.p99)}**`, fmtNum(h.webhook.errors), fmtRatio(h.webhookVsHealthP99)],
+    ['GET health', fmtNum(h.health.requests), fmtNum(h.health.rps), fmtMs(h.health.p50), fmtMs(h.health.p99), fmtNum(h.health.errors), '1.00×'],
+  ])}
+
+- Webhooks: ${fmtNum(h.webhookPaid.paid)} of ${fmtNum(h.webhookPaid.total)} reservations paid for ${fmtNum(h.webhookPaid.acknowledged)} 2xx answers: **${h.webhookPaid.paid === h.webhookPaid.acknowledged ? 'every acknowledged notification applied once' : 'MISMATCH'}**; p99 target 50 ms: **${h.webhook.p99 <= 50 ? 'met' : 'missed'}**.
+` : ''}
 - Status codes: campaign-join ${statuses(h.join)}; campaigns-list ${statuses(h.list)}.
 - Direct p50 / p99: join ${fmtMs(h.directJoin.p50)} / ${fmtMs(h.directJoin.p99)}, list ${fmtMs(h.directList.p50)} / ${fmtMs(h.directList.p99)}.
 - HTTP joins: filled_slots ${fmtNum(h.joinCheck.filled_slots)} = held ${fmtNum(h.joinCheck.held)} for ${fmtNum(h.joinCheck.acknowledged)} 2xx answers: **${h.joinCheck.ok && h.joinCheck.participants === h.joinCheck.acknowledged ? 'no oversell, every acknowledged join stored' : 'MISMATCH'}**.
@@ -199,7 +209,8 @@ ${table(['start', 'ours', 'floor', 'ours / floor', 'all runs (ours)'], [
 const BLOCKS = [
   ['run', 'Run', () => true, runBlock],
   ['headline', 'Headline', () => true, headlineBlock],
-  ['join', '1. Hot-campaign join throughput', (r) => r.join, joinBlock],
+  ['join', '1. Hot-campaign join throughput', (r) => r.join, (r) => joinBlock(r)],
+  ['join-cpu', '1b. The same on the CPU alone (fsync and synchronous_commit off)', (r) => r.joinCpu, (r) => joinBlock(r, r.joinCpu)],
   ['legacy', '2. Against the legacy design', (r) => r.join, legacyBlock],
   ['profile', 'Profile: what bounds a hot campaign', (r) => r.profile, profileBlock],
   ['http', '3. HTTP path', (r) => r.http, httpBlock],

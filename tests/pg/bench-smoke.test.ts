@@ -46,6 +46,10 @@ test("the benchmark smoke run produces every figure and no oversell", async () =
     expect(r.http.join.okPerSecond).toBeGreaterThan(0);
     expect(r.http.list.okPerSecond).toBeGreaterThan(0);
     expect(r.http.joinCheck.ok).toBe(true);
+    expect(r.http.webhook.okPerSecond).toBeGreaterThan(0);
+    // Every acknowledged settlement paid its reservation exactly once.
+    expect(r.http.webhookPaid.paid).toBe(r.http.webhookPaid.acknowledged);
+    expect(r.http.webhook.errors).toBe(0);
     for (const s of r.lifecycle.scales) {
       expect(s.alone.check.ok && s.crowded.check.ok).toBe(true);
       expect(s.crowded.msPerCampaign).toBeGreaterThan(0);
