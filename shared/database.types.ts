@@ -580,7 +580,7 @@ export type Database = {
         Returns: Json;
       };
       "run_sambatan_lifecycle": { Args: { "p_batch_size"?: number }; Returns: Json };
-      "sambatan_control_job": { Args: { "p_action": string; "p_job": string }; Returns: Json };
+      "sambatan_control_job": { Args: { "p_action": string; "p_job": string; "p_settings"?: Json }; Returns: Json };
       "sambatan_dashboard_summary": { Args: Record<PropertyKey, never>; Returns: Json };
       "sambatan_due_jobs": { Args: Record<PropertyKey, never>; Returns: Json };
       "sambatan_finish_job": { Args: { "p_error"?: string; "p_execution_id": number }; Returns: Json };
@@ -592,6 +592,7 @@ export type Database = {
       };
       "sambatan_job_status": { Args: { "p_job"?: string }; Returns: Json };
       "sambatan_metrics": { Args: Record<PropertyKey, never>; Returns: Json };
+      "sambatan_requeue_job": { Args: { "p_execution_id": number }; Returns: Json };
       "sambatan_run_job_batch": { Args: { "p_execution_id": number }; Returns: Json };
       "sambatan_start_job": { Args: { "p_job": string; "p_triggered_by"?: string }; Returns: Json };
       "toggle_product_sambatan": {

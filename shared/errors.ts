@@ -119,6 +119,19 @@ export const ERRORS = {
     sqlstate: "SB027",
     message: { id: "Job sedang dijeda.", en: "The job is paused." },
   },
+  EXECUTION_NOT_DEAD: {
+    status: 409,
+    sqlstate: "SB070",
+    message: {
+      id: "Eksekusi ini tidak mati (dead) atau sudah dijalankan ulang.",
+      en: "This execution is not dead, or was requeued already.",
+    },
+  },
+  JOB_TIMED_OUT: {
+    status: 409,
+    sqlstate: "SB071",
+    message: { id: "Job melewati batas waktunya.", en: "The job run passed its time limit." },
+  },
   PAYMENT_EXPIRED: {
     status: 409,
     sqlstate: "SB028",

@@ -67,6 +67,8 @@ export interface EndpointContext<B, Q, H> {
   config: Config;
   /** Calls one RPC as the caller. */
   rpc: RpcCall;
+  /** The same, under a statement timeout of `timeoutMs` where the adapter can set one per call. */
+  rpcWithin(timeoutMs: number): RpcCall;
   /** Writes a job execution's log line, tied to this request (nothing when logs are off). */
   logJob(entry: Omit<JobLog, "request_id">): void;
 }
@@ -168,8 +170,9 @@ export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS ex
     const body = (spec.method === "POST" ? validate(bodySchema, await readJsonBody(req), "body") : {}) as z.output<BS>;
     const db = resolveDb(config);
     // Adapters already reject with DomainErrors; mapping again keeps any other Db honest.
-    const rpc = ((name: RpcName, args: UntypedArgs = {}) =>
-      db.rpc(name, args as never, who.caller).catch((err) => Promise.reject(fromDatabaseError(err)))) as RpcCall;
+    const rpcWithin = (statementTimeoutMs?: number) => ((name: RpcName, args: UntypedArgs = {}) =>
+      db.rpc(name, args as never, who.caller, { statementTimeoutMs }).catch((err) => Promise.reject(fromDatabaseError(err)))) as RpcCall;
+    const rpc = rpcWithin();
 
     return spec.handler({
       req,
@@ -181,6 +184,7 @@ export function defineEndpoint<BS extends z.ZodType, QS extends z.ZodType, HS ex
       requestId,
       config,
       rpc,
+      rpcWithin,
       logJob: (entry) => {
         if (config.log !== "off") logJob({ request_id: requestId, ...entry });
       },

@@ -291,7 +291,8 @@ export const completeRefundBody = z.strictObject({
 
 export const LIFECYCLE_JOB = "sambatan.lifecycle";
 export const jobName = z.string().min(1).max(100).regex(/^[a-z][a-z0-9_.-]*$/, { message: "is not a job name" });
-export const EXECUTION_STATUSES = ["running", "succeeded", "failed", "skipped"] as const;
+export const EXECUTION_STATUSES = ["running", "succeeded", "failed", "dead", "skipped"] as const;
+export const TRIGGERS = ["cron", "manual", "retry", "requeue"] as const;
 
 /** What pg_cron's dispatch posts through pg_net (informational; the hook runs whatever is due). */
 export const lifecycleHookBody = z.strictObject({
@@ -310,10 +311,23 @@ export const schedulerHistoryQuery = z.strictObject({
   cursor: cursor.optional(),
 });
 
-export const schedulerControlBody = z.strictObject({
-  job: jobName,
-  action: z.enum(["pause", "resume"]),
-});
+/** A job's run policies an operator may set (scheduler-control, action configure). */
+export const jobSettings = z.strictObject({
+  overlap: z.enum(["skip", "queue_one"]).optional(),
+  timeout_seconds: z.int().min(1).max(86400).optional(),
+  heartbeat_seconds: z.int().min(1).max(3600).optional(),
+  history: z.enum(["all", "errors_only"]).optional(),
+  alert_after_seconds: z.int().min(60).max(31536000).nullable().optional(),
+  max_attempts: z.int().min(1).max(10).optional(),
+  retention_days: z.int().min(1).max(3650).optional(),
+}).refine((v) => Object.keys(v).length > 0, { message: "names at least one setting" });
+
+export const schedulerControlBody = z.discriminatedUnion("action", [
+  z.strictObject({ job: jobName, action: z.enum(["pause", "resume"]) }),
+  z.strictObject({ job: jobName, action: z.literal("configure"), settings: jobSettings }),
+]);
+
+export const schedulerRequeueBody = z.strictObject({ execution_id: z.int().min(1) });
 
 // ---------------------------------------------------------------------------
 // Outputs (what the RPCs return and the endpoints answer)
@@ -502,13 +516,15 @@ export const execution = z.strictObject({
   job: z.string(),
   status: z.enum(EXECUTION_STATUSES),
   attempt: z.int(),
-  triggered_by: z.enum(["cron", "manual", "retry"]),
+  triggered_by: z.enum(TRIGGERS),
   started_at: timestamp,
   finished_at: nullableTimestamp,
+  deadline_at: nullableTimestamp.meta({ description: "When the run's hard limit (the job's timeout) ends" }),
   duration_ms: z.int().nullable(),
   message: z.string().nullable(),
   error: z.string().nullable(),
   result: z.record(z.string(), z.unknown()).nullable(),
+  requeue_of: z.int().nullable().meta({ description: "For a requeued run: the dead execution it runs again" }),
 });
 
 export const jobStatus = z.strictObject({
@@ -525,8 +541,16 @@ export const jobStatus = z.strictObject({
   next_retry_at: nullableTimestamp,
   max_attempts: z.int(),
   backoff_seconds: z.int(),
-  timeout_seconds: z.int(),
+  timeout_seconds: z.int().meta({ description: "Hard limit of one run" }),
+  heartbeat_seconds: z.int().meta({ description: "A runner silent this long loses its lease" }),
+  overlap: z.enum(["skip", "queue_one"]),
+  queued_at: nullableTimestamp.meta({ description: "A queue_one request waiting for the running run to finish" }),
+  history: z.enum(["all", "errors_only"]),
   retention_days: z.int(),
+  alert_after_seconds: z.int().nullable().meta({ description: "job.stale is posted after this long without a success (null: off)" }),
+  stale_alerted_at: nullableTimestamp,
+  last_success_at: nullableTimestamp,
+  dead_executions: z.int().meta({ description: "Dead executions not yet requeued" }),
   last_run: execution.nullable(),
 });
 
@@ -545,6 +569,16 @@ export const triggerResult = z.strictObject({
   triggered_at: timestamp,
   execution,
 });
+
+/** A trigger of a queue_one job while it ran: one follow-up run is queued behind it. */
+export const queuedResult = z.strictObject({
+  status: z.literal("queued"),
+  job: z.string(),
+  running_execution_id: z.int().nullable(),
+  queued_at: timestamp,
+});
+
+export const triggerAnswer = z.discriminatedUnion("status", [triggerResult, queuedResult]);
 
 export const lifecycleSummary = z.strictObject({
   execution_id: z.int().nullable(),

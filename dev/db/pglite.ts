@@ -3,7 +3,7 @@
 
 import type { PGlite } from "@electric-sql/pglite";
 import { fromDatabaseError } from "../../shared/errors.ts";
-import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "../../shared/db/port.ts";
+import type { CallOptions, Caller, Db, RpcArgs, RpcName, RpcResult } from "../../shared/db/port.ts";
 import { callerStatement, type Limits, rpcStatement } from "./sql.ts";
 
 export interface PgliteDb extends Db {
@@ -20,9 +20,9 @@ export function pgliteDb(pg: PGlite, limits: Limits): PgliteDb {
   };
   return {
     exclusive,
-    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller): Promise<RpcResult<N>> {
+    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller, callOptions: CallOptions = {}): Promise<RpcResult<N>> {
       const call = rpcStatement(name, args);
-      const as = callerStatement(caller, limits);
+      const as = callerStatement(caller, { ...limits, statementTimeoutMs: callOptions.statementTimeoutMs ?? limits.statementTimeoutMs });
       try {
         return await exclusive((db) =>
           db.transaction(async (tx) => {

@@ -4,7 +4,7 @@
 
 import postgres from "postgres";
 import { fromDatabaseError } from "../../shared/errors.ts";
-import type { Caller, Db, RpcArgs, RpcName, RpcResult } from "../../shared/db/port.ts";
+import type { CallOptions, Caller, Db, RpcArgs, RpcName, RpcResult } from "../../shared/db/port.ts";
 import { callerStatement, JSON_TEXT_TYPES, type Limits, rpcStatement } from "./sql.ts";
 
 export interface PostgresDbOptions extends Limits {
@@ -25,9 +25,9 @@ export function postgresDb(url: string, options: PostgresDbOptions): Db & { sql:
   });
   return {
     sql,
-    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller): Promise<RpcResult<N>> {
+    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller, callOptions: CallOptions = {}): Promise<RpcResult<N>> {
       const call = rpcStatement(name, args);
-      const as = callerStatement(caller, options);
+      const as = callerStatement(caller, { ...options, statementTimeoutMs: callOptions.statementTimeoutMs ?? options.statementTimeoutMs });
       try {
         return await sql.begin(async (tx) => {
           await tx.unsafe(as.text, as.values as postgres.ParameterOrJSON<never>[]);

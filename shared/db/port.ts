@@ -5,6 +5,7 @@
 
 import type { Database } from "../database.types.ts";
 import type { Execution, JoinResult, NotificationResult } from "../schemas.ts";
+import type { Queued } from "../jobs.ts";
 import type { BeginCheckoutResult, PaymentTransaction } from "../payments/checkout.ts";
 
 type DbFunctions = Database["public"]["Functions"];
@@ -29,6 +30,7 @@ export const RPC_NAMES = [
   "sambatan_job_status",
   "sambatan_job_history",
   "sambatan_control_job",
+  "sambatan_requeue_job",
   "sambatan_metrics",
   "my_data",
   "begin_checkout",
@@ -57,9 +59,10 @@ export type RpcArgs<N extends RpcName> = { [K in keyof DbFunctions[N]["Args"]]: 
 interface RpcResults {
   sambatan_health: { time: string };
   join_campaign: JoinResult;
-  sambatan_start_job: Execution;
+  sambatan_start_job: Execution | Queued;
+  sambatan_requeue_job: Execution;
   sambatan_run_job_batch: { done: boolean };
-  sambatan_finish_job: Execution;
+  sambatan_finish_job: Execution & { follow_up: Execution | null };
   sambatan_due_jobs: { job: string; triggered_by: Execution["triggered_by"] }[];
   begin_checkout: BeginCheckoutResult;
   record_checkout: PaymentTransaction;
@@ -89,9 +92,15 @@ export interface Caller {
   token?: string;
 }
 
+/** Per-call settings an adapter applies where it can. */
+export interface CallOptions {
+  /** The call's statement timeout instead of the configured one (PostgREST: the role's, it cannot be set per call). */
+  statementTimeoutMs?: number;
+}
+
 export interface Db {
   /** Calls public.<name>(p_… => …) as `caller` in one transaction; rejects with a DomainError. */
-  rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller): Promise<RpcResult<N>>;
+  rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller, options?: CallOptions): Promise<RpcResult<N>>;
   close?(): Promise<void>;
 }
 

@@ -95,7 +95,7 @@ describe("running a job", () => {
     await db.rpc(operator, "sambatan_finish_job", { p_execution_id: next.id });
   });
 
-  test("a job that throws fails with its error, is retried after backoff, and stops at max_attempts", async () => {
+  test("a job that throws fails with its error, is retried after backoff, and is dead at max_attempts", async () => {
     const first = await runJob(operator, "test.failing");
     expect(first).toMatchObject({ status: "failed", attempt: 1 });
     expect(first.error).toMatch(/supplier API down/);
@@ -103,8 +103,8 @@ describe("running a job", () => {
     expect(status.jobs[0].next_retry_at).not.toBeNull();
     expect(await db.rpc(service, "sambatan_due_jobs")).toContainEqual({ job: "test.failing", triggered_by: "retry" });
     const retry = await runJob(service, "test.failing", "retry");
-    expect(retry).toMatchObject({ status: "failed", attempt: 2, triggered_by: "retry" });
-    expect(retry.message).toMatch(/giving up/);
+    expect(retry).toMatchObject({ status: "dead", attempt: 2, triggered_by: "retry" });
+    expect(retry.message).toMatch(/dead: not retried until requeued/);
     const after = await db.rpc(reader, "sambatan_job_status", { p_job: "test.failing" });
     expect(after.jobs[0].next_retry_at).toBeNull();
     expect(await db.rpc(service, "sambatan_due_jobs")).not.toContainEqual({ job: "test.failing", triggered_by: "retry" });

@@ -167,6 +167,7 @@ const POST_BASES: Record<string, (f: Fx) => Record<string, unknown>> = {
   "product-sambatan-toggle": () => ({ product_id: SEED_PRODUCTS.kopiGayo, enabled: true }),
   "scheduler-trigger": () => ({ job: "sambatan.lifecycle" }),
   "scheduler-control": () => ({ job: "sambatan.lifecycle", action: "pause" }),
+  "scheduler-requeue": () => ({ execution_id: 2147483000 }),
   lifecycle: () => ({ source: "pg_cron" }),
   "participation-checkout": (f) => ({ participation_id: f.payable }),
   "payment-confirm": (f) => ({ participation_id: f.payable, reference: "TRF-20261203-001" }),
@@ -331,6 +332,23 @@ for (const [name, v] of [["stop", "stop"], ["upper case", "PAUSE"], ["empty", ""
 }
 add("scheduler-control", "action missing", 400, V, patched("scheduler-control", { action: undefined }));
 add("scheduler-control", "an unknown job", 404, "JOB_NOT_FOUND", patched("scheduler-control", { job: "no.such.job" }));
+add("scheduler-control", "settings with pause", 400, V, patched("scheduler-control", { settings: { overlap: "skip" } }));
+for (const [name, settings] of [
+  ["missing", undefined], ["empty", {}], ["an unknown setting", { retries: 3 }], ["overlap unknown", { overlap: "queue_all" }],
+  ["timeout_seconds 0", { timeout_seconds: 0 }], ["timeout_seconds fractional", { timeout_seconds: 1.5 }],
+  ["timeout_seconds a string", { timeout_seconds: "60" }], ["timeout_seconds over a day", { timeout_seconds: 86401 }],
+  ["heartbeat_seconds 0", { heartbeat_seconds: 0 }], ["history unknown", { history: "none" }],
+  ["alert_after_seconds under a minute", { alert_after_seconds: 59 }], ["alert_after_seconds over a year", { alert_after_seconds: 31536001 }],
+  ["max_attempts 0", { max_attempts: 0 }], ["max_attempts 11", { max_attempts: 11 }], ["retention_days 0", { retention_days: 0 }],
+  ["not an object", "queue_one"],
+] as [string, unknown][]) {
+  add("scheduler-control", `configure: settings ${name}`, 400, V, patched("scheduler-control", { action: "configure", settings }));
+}
+for (const [name, v] of [["missing", undefined], ["0", 0], ["negative", -1], ["fractional", 1.5], ["a string", "5"], ["a UUID", "7f1c2a7e-4d3b-4c2a-9e1f-0a1b2c3d4e5f"], ["2^53", raw("9007199254740993")], ["null", null]] as [string, unknown][]) {
+  add("scheduler-requeue", `execution_id ${name}`, 400, V, patched("scheduler-requeue", { execution_id: v }));
+}
+add("scheduler-requeue", "an unknown execution", 404, "JOB_NOT_FOUND", patched("scheduler-requeue", {}));
+add("scheduler-requeue", "an extra field", 400, V, patched("scheduler-requeue", { job: "sambatan.lifecycle" }));
 for (const [name, patch] of [
   ["source a number", { source: 1 }], ["source 51 characters", { source: "s".repeat(51) }],
   ["sent_at a number", { sent_at: 5 }], ["sent_at 51 characters", { sent_at: "t".repeat(51) }],

@@ -103,6 +103,11 @@ describe("the typed client on the local stack", () => {
     // A manager's view of a campaign's participants, and a buyer's export of their own data.
     expect(answer("participants-list", await manager.participantsList({ campaign_id: windowed.id })).items.length).toBeGreaterThan(0);
     expect(answer("my-data", await payer.myData()).participations.map((p: { id: string }) => p.id)).toContain(owed.id);
+    // No execution can be made dead over HTTP alone (the seeded jobs do not fail), so
+    // the client's requeue is held to its typed refusal; tests/db/job-policies.test.ts runs one.
+    const notDead = await operator.schedulerRequeue({ execution_id: refunds.items.length + 2147483000 });
+    expect(notDead.error).toMatchObject({ code: "JOB_NOT_FOUND", status: 404 });
+    checked.add("scheduler-requeue");
     expect([...checked].sort()).toEqual(Object.keys(ENDPOINTS).sort());
   });
 

@@ -41,6 +41,7 @@ export const COVERED_SLUGS = [
   "scheduler-trigger",
   "scheduler-history",
   "scheduler-control",
+  "scheduler-requeue",
   "health",
   "openapi",
   "metrics",
@@ -123,6 +124,7 @@ export function endpointSuite(start: () => Promise<Stack>) {
     });
 
     const run = ok(await sambatanClient(operator).schedulerTrigger());
+    if (run.status !== "triggered") throw new Error("sambatan.lifecycle (overlap skip) was queued");
     expect(run.execution.result?.fulfilled).toBeGreaterThanOrEqual(1);
     expect(run.execution.result?.confirmed).toBeGreaterThanOrEqual(2);
 
@@ -540,14 +542,45 @@ export function endpointSuite(start: () => Promise<Stack>) {
       expect(errorOf(await invoke(manager, "scheduler-control", { body: { job: "sambatan.lifecycle", action: "pause" } })).status).toBe(403);
     });
 
+    test("scheduler-control configure sets a job's run policies, shown by scheduler-status; bad settings are 400", async () => {
+      const reader = stack.client(await stack.token(randomUUID(), ["scheduled_job.read"]));
+      const job = "jobs.cleanup";
+      const set = await invoke(operator, "scheduler-control", {
+        body: { job, action: "configure", settings: { overlap: "queue_one", timeout_seconds: 900, history: "errors_only", alert_after_seconds: 172800, max_attempts: 4 } },
+      });
+      expect(set.status, JSON.stringify(set.body)).toBe(200);
+      expect(schema.jobStatus.parse(set.body)).toMatchObject({ overlap: "queue_one", timeout_seconds: 900, history: "errors_only", alert_after_seconds: 172800, max_attempts: 4 });
+      const shown = await invoke(operator, "scheduler-status", { method: "GET", query: { job } });
+      expect(shown.body.jobs[0]).toMatchObject({ overlap: "queue_one", alert_after_seconds: 172800 });
+      expect(errorOf(await invoke(operator, "scheduler-control", { body: { job, action: "configure", settings: { max_attempts: 0 } } })).status).toBe(400);
+      expect(errorOf(await invoke(reader, "scheduler-control", { body: { job, action: "configure", settings: { max_attempts: 2 } } })).status).toBe(403);
+      const reset = await invoke(operator, "scheduler-control", {
+        body: { job, action: "configure", settings: { overlap: "skip", timeout_seconds: 600, history: "all", alert_after_seconds: null, max_attempts: 3 } },
+      });
+      expect(reset.body).toMatchObject({ overlap: "skip", alert_after_seconds: null });
+    });
+
+    test("scheduler-requeue refuses an execution that is not dead (409 EXECUTION_NOT_DEAD) and an unknown one (404)", async () => {
+      const reader = stack.client(await stack.token(randomUUID(), ["scheduled_job.read"]));
+      const run = await invoke(operator, "scheduler-trigger", { body: { job: "sambatan.deadline-reminders" } });
+      expect(run.body.execution.status).toBe("succeeded");
+      expect(errorOf(await invoke(operator, "scheduler-requeue", { body: { execution_id: run.body.execution_id } })))
+        .toMatchObject({ status: 409, code: "EXECUTION_NOT_DEAD" });
+      expect(errorOf(await invoke(operator, "scheduler-requeue", { body: { execution_id: 2147483000 } }))).toMatchObject({ status: 404, code: "JOB_NOT_FOUND" });
+      expect(errorOf(await invoke(reader, "scheduler-requeue", { body: { execution_id: run.body.execution_id } })).status).toBe(403);
+    });
+
     test("scheduler-history pages executions, newest first, by job and status", async () => {
-      await invoke(operator, "scheduler-trigger", { body: {} });
-      const r = await invoke(operator, "scheduler-history", { method: "GET", query: { job: "sambatan.lifecycle", status: "succeeded", limit: "1" } });
+      // sambatan.lifecycle keeps only its latest success (history errors_only): page a job that keeps all.
+      const job = "sambatan.deadline-reminders";
+      await invoke(operator, "scheduler-trigger", { body: { job } });
+      await invoke(operator, "scheduler-trigger", { body: { job } });
+      const r = await invoke(operator, "scheduler-history", { method: "GET", query: { job, status: "succeeded", limit: "1" } });
       expect(r.status).toBe(200);
       const page = schema.page(schema.execution).parse(r.body);
       expect(page.items).toHaveLength(1);
       expect(page.next_cursor).toBeTruthy();
-      const next = await invoke(operator, "scheduler-history", { method: "GET", query: { job: "sambatan.lifecycle", cursor: page.next_cursor! } });
+      const next = await invoke(operator, "scheduler-history", { method: "GET", query: { job, cursor: page.next_cursor! } });
       expect(next.body.items[0].id).toBeLessThan(page.items[0].id);
       expect(errorOf(await invoke(operator, "scheduler-history", { method: "GET", query: { status: "done" } })).status).toBe(400);
       expect(errorOf(await invoke(manager, "scheduler-history", { method: "GET" })).status).toBe(403);

@@ -360,6 +360,11 @@ export const ENDPOINTS: Record<string, EndpointSpec> = {
     // Resuming an enabled job changes nothing, so the matrix can run it many times.
     request: () => ({ body: { job: "sambatan.lifecycle", action: "resume" } }),
   },
+  "scheduler-requeue": {
+    method: "POST", rule: "scheduled_job.execute", success: 200, outcome: "404 JOB_NOT_FOUND", needsFixture: false, usesDatabase: true,
+    // No execution has this id, so every allowed caller is refused alike and nothing runs.
+    request: () => ({ body: { execution_id: 2147483000 } }),
+  },
   health: {
     method: "GET", rule: "none", success: 200, needsFixture: false, usesDatabase: true,
     request: () => ({}),

@@ -58,7 +58,7 @@ test("cron, a manual trigger and two direct callers racing: exactly one executio
 
 test("a runner killed mid-batch leaves no half-done campaign; the next run takes the stale lease over and finishes", async () => {
   const ids = await fullCampaigns(4);
-  await db.sql`update sambatan_jobs.scheduled_jobs set timeout_seconds = 1 where name = 'sambatan.lifecycle'`;
+  await db.sql`update sambatan_jobs.scheduled_jobs set heartbeat_seconds = 1 where name = 'sambatan.lifecycle'`;
   const execution = await rpc(db.sql, service, "sambatan_start_job", { p_job: "sambatan.lifecycle", p_triggered_by: "cron" });
 
   // Hold the job row so the batch, having transitioned campaigns, blocks on its heartbeat.
