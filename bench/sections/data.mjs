@@ -3,9 +3,10 @@
 // first page and deep in tables of 10k and 1M campaigns.
 //
 // Data is bulk-loaded with set-based SQL as the superuser with triggers off
-// (session_replication_role = replica: no foreign-key checks per row), so the loader
-// itself keeps the invariants: filled_slots = Σ quantity, locked exactly when full,
-// active ones past their deadline and not full.
+// (session_replication_role = replica: no foreign-key checks and no triggers per row),
+// so the loader itself keeps the invariants: filled_slots = Σ quantity, locked exactly
+// when full, active ones past their deadline and not full; and it writes min_slots,
+// which a trigger defaults otherwise.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -49,10 +50,10 @@ async function loadDue(sql, productId, n) {
     await tx`
       with c as (
         insert into public.sambatan_campaigns
-          (product_id, title, total_slots, filled_slots, price_per_slot, deadline, status,
+          (product_id, title, total_slots, min_slots, filled_slots, price_per_slot, deadline, status,
            created_at, updated_at, locked_at)
         select ${productId}, 'Bench due ' || i,
-               case when i % 2 = 0 then 10 else 20 end, 10, 1000,
+               case when i % 2 = 0 then 10 else 20 end, case when i % 2 = 0 then 10 else 20 end, 10, 1000,
                case when i % 2 = 0 then now() + interval '3 days' + i * interval '1 ms'
                     else now() - interval '1 hour' - i * interval '1 ms' end,
                (case when i % 2 = 0 then 'locked' else 'active' end)::public.sambatan_status,
@@ -73,8 +74,8 @@ async function loadOpen(sql, productId, n, createdFrom = "now() - interval '20 d
     await tx`set local session_replication_role = replica`;
     await tx.unsafe(
       `insert into public.sambatan_campaigns
-         (product_id, title, total_slots, filled_slots, price_per_slot, deadline, status, created_at, updated_at)
-       select $1, 'Bench open ' || i, 10, 0, 1000, now() + interval '7 days' + i * interval '1 ms', 'active',
+         (product_id, title, total_slots, min_slots, filled_slots, price_per_slot, deadline, status, created_at, updated_at)
+       select $1, 'Bench open ' || i, 10, 10, 0, 1000, now() + interval '7 days' + i * interval '1 ms', 'active',
               ${createdFrom} + i * interval '1 ms', now()
          from generate_series(1, $2::int) i`,
       [productId, n],

@@ -362,7 +362,12 @@ async function runHistory(h: History): Promise<void> {
         break;
       case "leave": {
         const known = entryIds.length;
-        const ei = cmd.entry === 9 || known === 0 ? known : cmd.entry % known;
+        // Entries are offered or closed soon after they are made: an owner's leave aims at a
+        // still-waiting one half the time, so a successful leave is common, not luck.
+        const waiting = model.entries.flatMap((e, i) => (e.status === "waiting" ? [i] : []));
+        const ei = cmd.entry === 9 || known === 0 ? known
+          : cmd.by === "owner" && waiting.length > 0 && cmd.entry % 2 === 0 ? waiting[(cmd.entry >> 1) % waiting.length]
+          : cmd.entry % known;
         const owner = model.entries[ei]?.user ?? 0;
         const actor = cmd.by === "owner" ? owner : (owner + 1) % USERS;
         const got = await call(buyers[actor], "leave_waitlist", { p_entry_id: entryIds[ei] ?? unknownId }, model.now);
