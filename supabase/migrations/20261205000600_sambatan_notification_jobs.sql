@@ -1,0 +1,83 @@
+-- The two notifications no audited verb causes: a payment window about to close
+-- (a small job audits `payment_due_soon` once per participation, and the outbox
+-- trigger takes it from there), and a failed job run (job.failed, written beside the
+-- failure alert in job_finish's transaction).
+
+create table sambatan_private.payment_reminders (
+  participation_id uuid primary key references public.sambatan_participants (id) on delete cascade,
+  created_at timestamptz not null default now()
+);
+alter table sambatan_private.payment_reminders enable row level security;
+
+-- sambatan.payment-reminders: unpaid reservations whose window closes within an hour
+-- (or within half the window, when it is shorter), each audited once.
+create function sambatan_private.job_payment_reminders(p_execution_id bigint, p_batch_size integer) returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_now timestamptz := sambatan_private.clock();
+  v_recorded integer;
+begin
+  with due as (
+    select p.id, p.campaign_id, p.payment_due_at, p.amount
+      from public.sambatan_participants p
+     where p.status = 'pending_payment' and p.payment_due_at is not null
+       and p.payment_due_at > v_now and p.payment_due_at <= v_now + interval '1 hour'
+       and p.payment_due_at - v_now <= greatest((p.payment_due_at - p.created_at) / 2, interval '5 minutes')
+       and not exists (select 1 from sambatan_private.payment_reminders r where r.participation_id = p.id)
+     order by p.payment_due_at
+     limit p_batch_size
+  ), recorded as (
+    insert into sambatan_private.payment_reminders (participation_id, created_at)
+    select d.id, v_now from due d
+    on conflict do nothing
+    returning participation_id
+  ), audit as (
+    insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor_role, metadata, created_at)
+    select d.campaign_id, d.id, 'payment_due_soon', 'system',
+           jsonb_build_object('payment_due_at', sambatan_private.iso(d.payment_due_at), 'amount', d.amount), v_now
+      from recorded r join due d on d.id = r.participation_id
+    returning 1
+  )
+  select count(*) into v_recorded from audit;
+  return jsonb_build_object('reminders', v_recorded, 'done', v_recorded < p_batch_size);
+end
+$$;
+
+insert into sambatan_jobs.scheduled_jobs (name, description, schedule, handler, max_attempts, backoff_seconds, timeout_seconds, batch_size, time_budget_seconds)
+values ('sambatan.payment-reminders', 'Record one reminder per unpaid reservation whose payment window closes soon.',
+        '*/5 * * * *', 'job_payment_reminders', 3, 60, 300, 1000, 60)
+on conflict (name) do nothing;
+
+-- As before (the signed alert to the Vault-configured URL), plus the job.failed event.
+create or replace function sambatan_jobs.alert_failure(p_execution sambatan_jobs.job_executions, p_will_retry boolean) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_url text;
+  v_secret text;
+  v_body jsonb;
+begin
+  perform sambatan_private.enqueue_notification('job.failed', null, null, null,
+    jsonb_build_object('job', p_execution.job, 'execution_id', p_execution.id, 'attempt', p_execution.attempt,
+                       'will_retry', p_will_retry, 'error', left(p_execution.error, 500)),
+    null, pg_catalog.clock_timestamp());
+
+  select s.decrypted_secret into v_url from vault.decrypted_secrets s where s.name = 'sambatan_alert_webhook_url';
+  if v_url is null then
+    return;
+  end if;
+  select s.decrypted_secret into v_secret from vault.decrypted_secrets s where s.name = 'sambatan_alert_webhook_secret';
+  v_body := jsonb_build_object('type', 'job.failed', 'execution', sambatan_jobs.execution_json(p_execution),
+                               'will_retry', p_will_retry, 'sent_at', sambatan_private.iso(pg_catalog.clock_timestamp()));
+  perform net.http_post(
+    url := v_url,
+    body := v_body,
+    headers := jsonb_build_object(
+      'Content-Type', 'application/json',
+      'X-Sambatan-Signature', 'sha256=' || encode(extensions.hmac(convert_to(v_body::text, 'UTF8'),
+                                                               convert_to(coalesce(v_secret, ''), 'UTF8'), 'sha256'), 'hex')));
+end
+$$;
