@@ -6,7 +6,8 @@
 import type { RpcCall } from "./db/port.ts";
 import { DomainError } from "./errors.ts";
 import { describeError, type JobLog } from "./log.ts";
-import type { Execution } from "./schemas.ts";
+import { deliverDue } from "./notifications.ts";
+import { DELIVER_JOB, type Execution } from "./schemas.ts";
 
 export type Trigger = Execution["triggered_by"];
 
@@ -23,9 +24,13 @@ export async function runJob({ rpc, logJob }: JobRunner, job: string, triggeredB
   const started = await rpc("sambatan_start_job", { p_job: job, p_triggered_by: triggeredBy });
   let error: string | null = null;
   try {
-    for (;;) {
-      const batch = await rpc("sambatan_run_job_batch", { p_execution_id: started.id });
-      if (batch.done) break;
+    // Webhook delivery makes HTTP requests, which the database cannot wait for here.
+    if (job === DELIVER_JOB) await deliverDue(rpc, started.id);
+    else {
+      for (;;) {
+        const batch = await rpc("sambatan_run_job_batch", { p_execution_id: started.id });
+        if (batch.done) break;
+      }
     }
   } catch (err) {
     // Recorded for operators in the execution row (scheduled_job.read), never sent to buyers.
@@ -43,9 +48,13 @@ export async function runJob({ rpc, logJob }: JobRunner, job: string, triggeredB
   }
 }
 
-/** Runs every due job once; a job another runner holds (or that was paused meanwhile) is left to it. */
+/**
+ * Runs every due job once; a job another runner holds (or that was paused meanwhile)
+ * is left to it. Webhook delivery goes last, so a slow receiver never delays the others.
+ */
 export async function runDueJobs(runner: JobRunner): Promise<Execution[]> {
-  const due = await runner.rpc("sambatan_due_jobs");
+  const due = (await runner.rpc("sambatan_due_jobs"))
+    .sort((a, b) => Number(a.job === DELIVER_JOB) - Number(b.job === DELIVER_JOB));
   const done: Execution[] = [];
   for (const { job, triggered_by } of due) {
     try {
