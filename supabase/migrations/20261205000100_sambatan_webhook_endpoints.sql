@@ -77,6 +77,14 @@ begin
   if p_types is null then
     return null;
   end if;
+  -- A driver that binds JSON text to a jsonb parameter sends it as a JSON string.
+  if jsonb_typeof(p_types) = 'string' then
+    begin
+      p_types := (p_types #>> '{}')::jsonb;
+    exception when others then
+      perform sambatan_private.invalid('event_types', 'array_of_1_to_20_event_types');
+    end;
+  end if;
   if jsonb_typeof(p_types) <> 'array' or jsonb_array_length(p_types) not between 1 and 20
      or exists (select 1 from jsonb_array_elements(p_types) t where jsonb_typeof(t) <> 'string') then
     perform sambatan_private.invalid('event_types', 'array_of_1_to_20_event_types');

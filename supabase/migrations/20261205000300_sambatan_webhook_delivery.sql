@@ -9,7 +9,8 @@ insert into sambatan_private.settings (key, value) values
   ('webhook_retry_base_ms', '30000'),
   ('webhook_retry_max_delay_seconds', '21600'),
   ('webhook_retry_window_seconds', '86400'),
-  ('webhook_batch_size', '20')
+  ('webhook_batch_size', '20'),
+  ('webhook_lease_margin_seconds', '60')
 on conflict (key) do nothing;
 
 -- `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the secret's base64 part.
@@ -23,7 +24,7 @@ as $$
 $$;
 
 -- Claims up to p_limit due deliveries of active endpoints: each counts an attempt and
--- is leased for its timeout plus a minute, so a runner lost mid-request leaves it due
+-- is leased for its timeout plus a margin (a minute), so a runner lost mid-request leaves it due
 -- again, never lost. Answers what to send, signed now.
 create function sambatan_private.claim_deliveries(p_limit integer)
 returns table (r_delivery_id bigint, r_attempt integer, r_url text, r_headers jsonb, r_body text, r_timeout_ms integer)
@@ -46,7 +47,8 @@ begin
   ), claimed as (
     update public.webhook_deliveries d
        set attempts = d.attempts + 1, claimed_at = v_now, net_request_id = null, updated_at = v_now,
-           next_attempt_at = v_now + make_interval(secs => v_timeout / 1000.0 + 60)
+           next_attempt_at = v_now + make_interval(secs => v_timeout / 1000.0
+                                                   + sambatan_private.setting_int('webhook_lease_margin_seconds', 60))
       from due where d.id = due.id
     returning d.id, d.attempts, d.event_id, d.endpoint_id
   )
