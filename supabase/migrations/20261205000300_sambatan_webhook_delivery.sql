@@ -97,7 +97,7 @@ begin
        set status = 'succeeded', succeeded_at = v_now, last_response_code = p_response_code, last_error = null,
            net_request_id = null, updated_at = v_now
      where d.id = p_delivery_id;
-    return 'succeeded';
+    return 'succeeded'::public.webhook_delivery_status;
   end if;
   if p_attempt <> v_delivery.attempts then
     -- A later attempt is already in flight; it decides what comes next.

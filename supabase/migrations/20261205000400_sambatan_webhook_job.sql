@@ -17,6 +17,7 @@ declare
   v_dead integer := 0;
   v_sent integer := 0;
 begin
+  perform sambatan_private.require_delivery_run(p_execution_id);
   -- Answers that came back, and requests whose lease ran out without one.
   for v_row in
     select d.id, d.attempts, d.claimed_at, r.status_code, r.timed_out, r.error_msg, r.created, r.id as response_id

@@ -36,7 +36,8 @@ begin
   ), audit as (
     insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor_role, metadata, created_at)
     select d.campaign_id, d.id, 'payment_due_soon', 'system',
-           jsonb_build_object('payment_due_at', sambatan_private.iso(d.payment_due_at), 'amount', d.amount), v_now
+           jsonb_build_object('payment_due_at', sambatan_private.iso(d.payment_due_at), 'amount', d.amount,
+                              'execution_id', p_execution_id), v_now
       from recorded r join due d on d.id = r.participation_id
     returning 1
   )
