@@ -171,6 +171,8 @@ begin
   if not found then
     perform sambatan_private.fail('SB017', 'WEBHOOK_ENDPOINT_NOT_FOUND', jsonb_build_object('endpoint_id', p_endpoint_id));
   end if;
+  -- A changed endpoint gets a fresh start (the pause of a failing one is in the delivery migration).
+  delete from sambatan_private.webhook_endpoint_health h where h.endpoint_id = p_endpoint_id;
   return sambatan_private.webhook_endpoint_json(v_endpoint);
 end
 $$;

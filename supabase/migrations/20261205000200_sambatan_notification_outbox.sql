@@ -46,7 +46,9 @@ create table public.webhook_deliveries (
   unique (event_id, endpoint_id)
 );
 comment on table public.webhook_deliveries is 'One event to one endpoint: pending -> succeeded | retrying | dead.';
-create index webhook_deliveries_due on public.webhook_deliveries (next_attempt_at) where status in ('pending', 'retrying');
+-- Claims: an endpoint's due deliveries in order; expiry: those past their retry window.
+create index webhook_deliveries_due on public.webhook_deliveries (endpoint_id, next_attempt_at) where status in ('pending', 'retrying');
+create index webhook_deliveries_window on public.webhook_deliveries (window_started_at) where status in ('pending', 'retrying');
 create index webhook_deliveries_endpoint on public.webhook_deliveries (endpoint_id, id desc);
 create index webhook_deliveries_status on public.webhook_deliveries (status, id desc);
 create index webhook_deliveries_event on public.webhook_deliveries (event_id);

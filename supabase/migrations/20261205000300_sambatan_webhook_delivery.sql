@@ -13,6 +13,17 @@ insert into sambatan_private.settings (key, value) values
   ('webhook_lease_margin_seconds', '60')
 on conflict (key) do nothing;
 
+-- A failing endpoint is paused as a whole (a circuit breaker): 10,000 deliveries to a
+-- dead receiver cost one probe batch per pause, not 10,000 requests a minute. Each
+-- pause lasts about as long as the endpoint has been failing (so pauses double),
+-- between the retry base and the maximum delay; a success ends it.
+create table sambatan_private.webhook_endpoint_health (
+  endpoint_id uuid primary key references public.webhook_endpoints (id) on delete cascade,
+  failing_since timestamptz not null,
+  paused_until timestamptz not null
+);
+alter table sambatan_private.webhook_endpoint_health enable row level security;
+
 -- `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the secret's base64 part.
 create function sambatan_private.webhook_signature(p_secret text, p_id text, p_timestamp bigint, p_body text) returns text
 language sql immutable
@@ -36,14 +47,38 @@ declare
   v_timeout integer := sambatan_private.setting_int('webhook_timeout_ms', 10000);
   v_ts bigint := extract(epoch from v_now)::bigint;
 begin
+  -- Past the retry window without an attempt (their endpoint was paused): dead.
+  update public.webhook_deliveries d
+     set status = 'dead', last_error = coalesce(d.last_error, 'retry window passed'), updated_at = v_now
+   where d.id in (select x.id from public.webhook_deliveries x
+                   where x.status in ('pending', 'retrying')
+                     and x.window_started_at < v_now - make_interval(secs => sambatan_private.setting_int('webhook_retry_window_seconds', 86400))
+                     and x.next_attempt_at <= v_now
+                   limit 1000
+                     for update skip locked);
   return query
+  -- Per endpoint that is active and not paused, its earliest due deliveries (an index
+  -- range each), so a paused endpoint's backlog is never even read.
   with due as (
-    select d.id from public.webhook_deliveries d
-      join public.webhook_endpoints e on e.id = d.endpoint_id
-     where d.status in ('pending', 'retrying') and d.next_attempt_at <= v_now and e.active
-     order by d.next_attempt_at
+    select x.id, x.endpoint_id
+      from public.webhook_endpoints e
+     cross join lateral (
+       select d.id, d.endpoint_id, d.next_attempt_at from public.webhook_deliveries d
+        where d.endpoint_id = e.id and d.status in ('pending', 'retrying') and d.next_attempt_at <= v_now
+        order by d.next_attempt_at
+        limit greatest(p_limit, 1)
+          for update of d skip locked) x
+     where e.active
+       and not exists (select 1 from sambatan_private.webhook_endpoint_health h
+                        where h.endpoint_id = e.id and h.paused_until > v_now)
+     order by x.next_attempt_at
      limit greatest(p_limit, 1)
-       for update of d skip locked
+  ), probing as (
+    -- A failing endpoint's claim is its probe: nothing more goes to it until it answers.
+    update sambatan_private.webhook_endpoint_health h
+       set paused_until = v_now + make_interval(secs => v_timeout / 1000.0
+                                               + sambatan_private.setting_int('webhook_lease_margin_seconds', 60))
+     where h.endpoint_id in (select due.endpoint_id from due)
   ), claimed as (
     update public.webhook_deliveries d
        set attempts = d.attempts + 1, claimed_at = v_now, net_request_id = null, updated_at = v_now,
@@ -97,8 +132,15 @@ begin
        set status = 'succeeded', succeeded_at = v_now, last_response_code = p_response_code, last_error = null,
            net_request_id = null, updated_at = v_now
      where d.id = p_delivery_id;
+    delete from sambatan_private.webhook_endpoint_health h where h.endpoint_id = v_delivery.endpoint_id;
     return 'succeeded'::public.webhook_delivery_status;
   end if;
+  insert into sambatan_private.webhook_endpoint_health as h (endpoint_id, failing_since, paused_until)
+  values (v_delivery.endpoint_id, v_now, v_now + make_interval(secs => sambatan_private.setting_int('webhook_retry_base_ms', 30000) / 1000.0))
+  on conflict (endpoint_id) do update
+     set paused_until = v_now + least(
+           greatest(v_now - h.failing_since, make_interval(secs => sambatan_private.setting_int('webhook_retry_base_ms', 30000) / 1000.0)),
+           make_interval(secs => sambatan_private.setting_int('webhook_retry_max_delay_seconds', 21600))) * (0.5 + random() / 2);
   if p_attempt <> v_delivery.attempts then
     -- A later attempt is already in flight; it decides what comes next.
     return v_delivery.status;

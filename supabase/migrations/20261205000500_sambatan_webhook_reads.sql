@@ -85,6 +85,9 @@ begin
      set status = 'pending', next_attempt_at = v_now, window_started_at = v_now, net_request_id = null, updated_at = v_now
    where d.id = p_delivery_id or (d.endpoint_id = p_endpoint_id and d.status = 'dead');
   get diagnostics v_count = row_count;
+  -- A manager asking again ends the endpoint's pause.
+  delete from sambatan_private.webhook_endpoint_health h
+   where h.endpoint_id = coalesce(p_endpoint_id, (select d.endpoint_id from public.webhook_deliveries d where d.id = p_delivery_id));
   if p_delivery_id is not null and v_count = 0 then
     perform sambatan_private.fail('SB018', 'WEBHOOK_DELIVERY_NOT_FOUND', jsonb_build_object('delivery_id', p_delivery_id));
   end if;

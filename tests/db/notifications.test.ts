@@ -24,6 +24,9 @@ const claim = (limit = 100) =>
     "select * from sambatan_private.claim_deliveries($1)", [limit]);
 const record = (id: number, attempt: number, code: number | null, error: string | null = null) =>
   db.sql("select sambatan_private.record_delivery($1, $2, $3, $4, 5, 'function') as s", [id, attempt, code, error]);
+/** Everything due now, as if the backoff (the delivery's and its endpoint's pause) had passed. */
+const elapse = () => db.exec(`update public.webhook_deliveries set next_attempt_at = now() - interval '1 second' where status in ('pending', 'retrying');
+  update sambatan_private.webhook_endpoint_health set paused_until = now() - interval '1 second';`);
 const delivery = async (id: number) => (await db.sql("select * from public.webhook_deliveries where id = $1", [id]))[0];
 const count = async (table: string) => (await db.sql(`select count(*)::int as n from ${table}`))[0].n;
 const code = async (p: Promise<unknown>) => (await failure(p)).code;
@@ -173,7 +176,7 @@ describe("delivery", () => {
     expect(first.r_attempt).toBe(1);
     expect(await claim()).toEqual([]);
     // The runner died mid-request: nothing recorded. Once the lease runs out it is due again.
-    await db.sql("update public.webhook_deliveries set next_attempt_at = now() - interval '1 second'");
+    await elapse();
     const [again] = await claim();
     expect(again).toMatchObject({ r_delivery_id: first.r_delivery_id, r_attempt: 2 });
     expect(again.r_headers["webhook-id"]).toBe(first.r_headers["webhook-id"]);
@@ -185,7 +188,7 @@ describe("delivery", () => {
     const e = await oneDelivery();
     let delays: number[] = [];
     for (let attempt = 1; attempt <= 4; attempt++) {
-      await db.sql("update public.webhook_deliveries set next_attempt_at = now() - interval '1 second'");
+      await elapse();
       const [d] = await claim();
       expect(d.r_attempt).toBe(attempt);
       const [{ s }] = await record(d.r_delivery_id, attempt, attempt % 2 ? 500 : null, attempt % 2 ? null : "timeout");
@@ -202,7 +205,7 @@ describe("delivery", () => {
     expect(attempts.map((a) => a.status)).toEqual(["failed", "timeout", "failed", "timeout"]);
 
     await setting("webhook_retry_window_seconds", 60);
-    await db.sql("update public.webhook_deliveries set next_attempt_at = now() - interval '1 second'");
+    await elapse();
     const [d] = await claim();
     expect((await record(d.r_delivery_id, 5, 503))[0].s).toBe("dead");
     expect(await claim()).toEqual([]);
@@ -222,11 +225,48 @@ describe("delivery", () => {
   test("a late answer of an earlier attempt succeeds the delivery; a late failure leaves the newer claim in charge", async () => {
     await oneDelivery();
     const [a1] = await claim();
-    await db.sql("update public.webhook_deliveries set next_attempt_at = now() - interval '1 second'");
+    await elapse();
     const [a2] = await claim();
     expect((await record(a1.r_delivery_id, 1, 500))[0].s).toBe("pending");
     expect((await record(a2.r_delivery_id, 1, 200))[0].s).toBe("succeeded");
     expect((await record(a2.r_delivery_id, 2, 500))[0].s).toBe("succeeded");
+  });
+
+  test("a failing endpoint is paused as a whole: one probe batch per pause, all of it flowing again after a success", async () => {
+    await setting("webhook_batch_size", 20);
+    const e = await endpoint(["participation.joined"]);
+    const c = await campaign(db, boss, { slots: 100 });
+    for (let i = 0; i < 30; i++) await join(db, buyer(), c.id, 1);
+    const first = await claim(20);
+    expect(first).toHaveLength(20);
+    for (const d of first) await record(d.r_delivery_id, d.r_attempt, null, "request failed: connection refused");
+    await db.sql("update public.webhook_deliveries set next_attempt_at = now() - interval '1 second' where status in ('pending', 'retrying')");
+    // Due, but their endpoint is paused: nothing is sent, not even the ten never tried.
+    expect(await claim(20)).toEqual([]);
+    const [pause] = await db.sql("select paused_until > now() as paused, paused_until - now() <= interval '30 seconds' as bounded from sambatan_private.webhook_endpoint_health where endpoint_id = $1", [e.id]);
+    expect(pause).toEqual({ paused: true, bounded: true });
+    await elapse();
+    const probe = await claim(5);
+    expect(probe).toHaveLength(5);
+    // While the probe is out the endpoint stays paused.
+    expect(await claim(20)).toEqual([]);
+    await record(probe[0].r_delivery_id, probe[0].r_attempt, 200);
+    expect(await db.sql("select 1 from sambatan_private.webhook_endpoint_health")).toEqual([]);
+    expect(await claim(100)).toHaveLength(25);
+  });
+
+  test("deliveries of a paused endpoint die once the retry window passes, without an attempt", async () => {
+    await endpoint(["participation.joined"]);
+    const c = await campaign(db, boss, { slots: 5 });
+    await join(db, buyer(), c.id, 1);
+    await join(db, buyer(), c.id, 1);
+    const [d] = await claim(1);
+    await record(d.r_delivery_id, d.r_attempt, 500);
+    await setting("webhook_retry_window_seconds", 1);
+    await db.exec("update public.webhook_deliveries set window_started_at = now() - interval '1 minute', next_attempt_at = now() - interval '1 second'");
+    expect(await claim()).toEqual([]);
+    const rows = await db.sql("select status, attempts from public.webhook_deliveries order by id");
+    expect(rows).toEqual([{ status: "dead", attempts: 1 }, { status: "dead", attempts: 0 }]);
   });
 
   test("an inactive endpoint's deliveries wait; the list pages by keyset and filters by type", async () => {
