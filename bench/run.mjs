@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { machineInfo, openBenchDatabase, pgbenchBin, ROOT } from './lib/database.mjs';
+import { DURABLE, machineInfo, NON_DURABLE, openBenchDatabase, pgbenchBin, ROOT, setDurability } from './lib/database.mjs';
 import { renderReport } from './lib/report.mjs';
 import { DENO } from './lib/stack.mjs';
 import { elapsedSeconds, progress, run } from './lib/util.mjs';
@@ -185,6 +185,17 @@ async function main() {
     if (opts.only.includes('join')) {
       progress('1-2. join throughput on one hot campaign, against the physical limit and the legacy flow');
       results.join = await joinSection(ctxBase);
+      results.join.durable = db.settings.fsync === 'on' && db.settings.synchronous_commit === 'on';
+      // The same figures with no commit waiting on the disk: what the CPU alone allows.
+      if (db.ownCluster && results.join.durable) {
+        progress('1b. the same join figures on the CPU alone (fsync and synchronous_commit off)');
+        await setDurability(db, NON_DURABLE);
+        try {
+          results.joinCpu = await joinSection(ctxBase);
+        } finally {
+          await setDurability(db, DURABLE);
+        }
+      }
       const at8 = results.join.byClients.find((c) => c.clients === 8);
       const wantProfile = opts.profile ?? (!opts.smoke && (at8?.joinVsPhysical ?? 1) < 0.8);
       if (wantProfile) {

@@ -32,7 +32,30 @@ const OWN_CLUSTER_SETTINGS = {
   // For the join profile: per-statement timings, including statements inside PL/pgSQL.
   // A list setting: ALTER SYSTEM takes its elements separately.
   shared_preload_libraries: "'pg_cron', 'plpgsql_check', 'pg_stat_statements'",
+  // Durable, as Supabase runs: every commit waits for its WAL flush. The test cluster
+  // turns these off; the headline figures must not.
+  fsync: 'on',
+  synchronous_commit: 'on',
+  full_page_writes: 'on',
+  wal_level: 'replica',
 };
+
+/** The CPU-bound settings the second join table uses: no figure waits on the disk. */
+export const NON_DURABLE = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' };
+export const DURABLE = { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' };
+
+/** Switches durability on the benchmark's own cluster (all three reload without a restart). */
+export async function setDurability(db, settings) {
+  for (const [k, v] of Object.entries(settings)) await db.sql.unsafe(`alter system set ${k} = ${v}`);
+  await db.sql.unsafe('select pg_reload_conf()');
+  // A reload reaches each backend at its next command: wait until this one sees it.
+  for (let i = 0; i < 50; i++) {
+    const [{ fsync }] = await db.sql.unsafe('show fsync');
+    if (fsync === settings.fsync) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the cluster did not take fsync = ${settings.fsync}`);
+}
 
 function connInfo(url) {
   const u = new URL(url);

@@ -29,6 +29,7 @@ ${pg ? `- Cluster: ${pg.ownCluster ? 'a throwaway cluster started by the benchma
 function headlineBlock(r) {
   const lines = [];
   if (r.join) {
+    lines.push(`- Join figures on a ${r.join.durable ? 'durable cluster (fsync and synchronous_commit on, as Supabase runs)' : 'non-durable cluster (fsync off)'}${r.joinCpu ? `; on the CPU alone (fsync off) the join reaches ${r.joinCpu.byClients.map((c) => `${fmtRatio(c.joinVsWrapped)} at ${c.clients}`).join(', ')} clients of the PostgREST-shaped update` : ''}.`);
     lines.push(`- **Hot-campaign join vs the physical limit** (one-row update, autocommit): ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsPhysical)} at ${c.clients}`).join(', ')} clients.`);
     lines.push(`- **Join vs the same one-row update inside PostgREST's transaction shape**: ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsWrapped)} at ${c.clients}`).join(', ')} clients.`);
     lines.push(`- **Join vs the legacy three-round-trip flow**: ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsLegacy)} at ${c.clients}`).join(', ')} clients.`);
@@ -55,8 +56,7 @@ function headlineBlock(r) {
   return lines.join('\n');
 }
 
-function joinBlock(r) {
-  const j = r.join;
+function joinBlock(r, j = r.join) {
   const rows = j.byClients.map((c) => [
     String(c.clients),
     fmtNum(c.physical.tps), fmtNum(c.wrapped.tps), fmtNum(c.join.tps),
@@ -227,7 +227,8 @@ Oversell check: ${n.checks.every((c) => c.ok) ? 'none on any of the four campaig
 const BLOCKS = [
   ['run', 'Run', () => true, runBlock],
   ['headline', 'Headline', () => true, headlineBlock],
-  ['join', '1. Hot-campaign join throughput', (r) => r.join, joinBlock],
+  ['join', '1. Hot-campaign join throughput', (r) => r.join, (r) => joinBlock(r)],
+  ['join-cpu', '1b. The same on the CPU alone (fsync and synchronous_commit off)', (r) => r.joinCpu, (r) => joinBlock(r, r.joinCpu)],
   ['legacy', '2. Against the legacy design', (r) => r.join, legacyBlock],
   ['profile', 'Profile: what bounds a hot campaign', (r) => r.profile, profileBlock],
   ['http', '3. HTTP path', (r) => r.http, httpBlock],

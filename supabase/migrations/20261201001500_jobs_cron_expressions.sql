@@ -105,14 +105,19 @@ declare
   v_at timestamp;
   v_run timestamptz;
   v_best timestamptz;
+  v_guess timestamptz;
+  v_calm boolean;
 begin
   select * into v_cron from sambatan_jobs.cron_parse(p_schedule);
   if not v_utc and not exists (select 1 from pg_catalog.pg_timezone_names z where z.name = p_time_zone) then
     perform sambatan_private.invalid('time_zone', 'unknown');
   end if;
   v_local := p_after at time zone coalesce(p_time_zone, 'UTC');
-  -- Local time can run backwards (a repeated hour), so look a little behind it.
-  v_from := case when v_utc then date_trunc('minute', v_local) + interval '1 minute'
+  -- With the same UTC offset three hours either side, no clock change is near; otherwise
+  -- local time can run backwards (a repeated hour), so look a little behind it.
+  v_calm := v_utc or ((p_after - interval '3 hours') at time zone p_time_zone) - ((p_after - interval '3 hours') at time zone 'UTC')
+                   = ((p_after + interval '3 hours') at time zone p_time_zone) - ((p_after + interval '3 hours') at time zone 'UTC');
+  v_from := case when v_calm then date_trunc('minute', v_local) + interval '1 minute'
                  else date_trunc('minute', v_local) - interval '2 hours' end;
   for i in 0..366 * 5 loop
     v_day := v_from::date + i;
@@ -128,6 +133,14 @@ begin
         -- Past every occurrence the best run found could be beaten by: done.
         if v_best is not null and v_at > (v_best at time zone p_time_zone) + interval '3 hours' then
           return v_best;
+        end if;
+        -- Away from a clock change a local time occurs once and later ones come later:
+        -- the first such run after p_after is the answer.
+        v_guess := v_at at time zone p_time_zone;
+        if v_best is null and v_guess > p_after and (v_guess at time zone p_time_zone) = v_at
+           and ((v_guess - interval '3 hours') at time zone p_time_zone) - ((v_guess - interval '3 hours') at time zone 'UTC')
+             = ((v_guess + interval '3 hours') at time zone p_time_zone) - ((v_guess + interval '3 hours') at time zone 'UTC') then
+          return v_guess;
         end if;
         for v_run in
           select o.run from sambatan_jobs.local_occurrences(v_at, p_time_zone, v_cron.r_fixed_time) o

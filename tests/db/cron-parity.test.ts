@@ -97,7 +97,7 @@ test("in named time zones, daylight saving included, cron_next agrees with crone
     return ours === theirs ? [] : [{ expr, zone, after: after.toISOString(), ours, theirs }];
   });
   expect(mismatches.slice(0, 10)).toEqual([]);
-});
+}, 120_000); // 600 cases on one embedded session: generous for a loaded machine, never a speed check
 
 test("a shop's 09:00 reminder in Asia/Jakarta runs at 02:00 UTC; New York's 02:30 job meets the spring gap", async () => {
   const next = async (expr: string, after: string, zone: string) =>
