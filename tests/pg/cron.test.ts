@@ -5,14 +5,14 @@ import { buyer, connect, manager, rpc } from "../helpers/pg.ts";
 
 const sql = connect({ max: 2 });
 afterAll(async () => {
-  await sql`select cron.schedule('sambatan-dispatch', '*/5 * * * *', sambatan_jobs.dispatch_command())`;
+  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', sambatan_jobs.dispatch_command())`;
   await sql.end();
 });
 
-test("the migration scheduled one named dispatch job every five minutes", async () => {
+test("the migration scheduled one named dispatch job every minute", async () => {
   const jobs = await sql`select schedule, command from cron.job where jobname = 'sambatan-dispatch'`;
   expect(jobs).toHaveLength(1);
-  expect(jobs[0].schedule).toBe("*/5 * * * *");
+  expect(jobs[0].schedule).toBe("* * * * *");
   const [{ command }] = await sql`select sambatan_jobs.dispatch_command() as command`;
   expect(jobs[0].command).toBe(command);
 });
