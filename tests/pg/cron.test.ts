@@ -44,6 +44,13 @@ test("pg_cron fires the dispatch, which runs the due lifecycle in the database (
   expect(execution.result.fulfilled).toBeGreaterThanOrEqual(1);
   const [campaign] = await sql`select status from public.sambatan_campaigns where id = ${c.id}`;
   expect(campaign.status).toBe("fulfilled");
-  const [run] = await sql`select status from cron.job_run_details order by runid desc limit 1`;
+  // The same dispatch goes on with the jobs after the lifecycle (payment reminders): wait for its end.
+  let run: any;
+  for (let i = 0; i < 30; i++) {
+    [run] = await sql`select status from cron.job_run_details where status <> 'running' order by runid desc limit 1`;
+    const [open] = await sql`select count(*)::int as n from cron.job_run_details where status = 'running'`;
+    if (run && open.n === 0) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   expect(run.status).toBe("succeeded");
 }, 90_000);
