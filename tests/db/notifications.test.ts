@@ -291,6 +291,37 @@ describe("delivery", () => {
     expect(rows).toEqual([{ status: "dead", attempts: 1 }, { status: "dead", attempts: 0 }]);
   });
 
+  test("the in-database path queues through net.http_post, records pg_net's answer on the next run, and retries a request that never got one", async () => {
+    const e = await endpoint(["participation.joined"]);
+    const c = await campaign(db, boss, { slots: 5 });
+    await join(db, buyer(), c.id, 1);
+    const run = async () => {
+      const started = await db.rpc(service, "sambatan_start_job", { p_job: "notifications.deliver", p_triggered_by: "manual" });
+      const batch = await db.rpc(service, "sambatan_run_job_batch", { p_execution_id: started.id });
+      await db.rpc(service, "sambatan_finish_job", { p_execution_id: started.id });
+      return batch;
+    };
+    expect(await run()).toMatchObject({ sent: 1, attempted: 0 });
+    const [first] = await db.sql("select id, url, body::text as body, headers from net.http_request_queue order by id desc limit 1");
+    expect(first.url).toBe("https://shop.example/hooks");
+    // What pg_net sends is the jsonb's text: the signed bytes.
+    expect(new Webhook(e.secret).verify(first.body, first.headers)).toMatchObject({ type: "participation.joined" });
+    // No answer before the lease runs out (the worker died): recorded, and sent again.
+    await db.sql("update public.webhook_deliveries set next_attempt_at = now() - interval '1 second'");
+    expect(await run()).toMatchObject({ attempted: 1, delivered: 0 });
+    await elapse();
+    expect(await run()).toMatchObject({ sent: 1 });
+    const [second] = await db.sql("select id from net.http_request_queue order by id desc limit 1");
+    expect(second.id).not.toBe(first.id);
+    await db.sql("insert into net._http_response (id, status_code, timed_out, created) values ($1, 202, false, now())", [second.id]);
+    expect(await run()).toMatchObject({ attempted: 1, delivered: 1 });
+    const attempts = await db.sql("select attempt, status, response_code, path, error from public.webhook_delivery_attempts order by id");
+    expect(attempts).toEqual([
+      { attempt: 1, status: "failed", response_code: null, path: "database", error: "no response from pg_net before the lease ran out" },
+      { attempt: 2, status: "succeeded", response_code: 202, path: "database", error: null },
+    ]);
+  });
+
   test("an inactive endpoint's deliveries wait; the list pages by keyset and filters by type", async () => {
     const e = await endpoint(["participation.joined"]);
     const c = await campaign(db, boss, { slots: 5 });
