@@ -1,7 +1,7 @@
--- The two notifications no audited verb causes: a payment window about to close
--- (a small job audits `payment_due_soon` once per participation, and the outbox
--- trigger takes it from there), and a failed job run (job.failed, written beside the
--- failure alert in job_finish's transaction).
+-- The notifications no audited verb causes, and the outbox's retention: a payment
+-- window about to close (a small job audits `payment_due_soon` once per participation,
+-- and the outbox trigger takes it from there), a failed job run (job.failed, written
+-- beside the failure alert in job_finish's transaction), and the cleanup of old events.
 
 create table sambatan_private.payment_reminders (
   participation_id uuid primary key references public.sambatan_participants (id) on delete cascade,
@@ -82,3 +82,31 @@ begin
                                                                convert_to(coalesce(v_secret, ''), 'UTF8'), 'sha256'), 'hex')));
 end
 $$;
+
+-- notifications.cleanup: events past their retention whose deliveries are all final
+-- (succeeded or dead) go, with their deliveries and attempts; pending ones stay.
+insert into sambatan_private.settings (key, value) values ('notification_retention_days', '30')
+on conflict (key) do nothing;
+
+create function sambatan_private.job_notifications_cleanup(p_execution_id bigint, p_batch_size integer) returns jsonb
+language sql
+set search_path = ''
+as $$
+  with old as (
+    select ev.id from public.notification_events ev
+     where ev.created_at < pg_catalog.clock_timestamp()
+                           - make_interval(days => sambatan_private.setting_int('notification_retention_days', 30))
+       and not exists (select 1 from public.webhook_deliveries d
+                        where d.event_id = ev.id and d.status in ('pending', 'retrying'))
+     order by ev.created_at
+     limit p_batch_size
+  ), gone as (
+    delete from public.notification_events ev using old where ev.id = old.id returning 1
+  )
+  select pg_catalog.jsonb_build_object('events_deleted', count(*), 'done', count(*) < p_batch_size) from gone
+$$;
+
+insert into sambatan_jobs.scheduled_jobs (name, description, schedule, handler, max_attempts, backoff_seconds, timeout_seconds, batch_size, time_budget_seconds)
+values ('notifications.cleanup', 'Delete notification events past their retention once every delivery of them is final.',
+        '45 3 * * *', 'job_notifications_cleanup', 3, 300, 600, 5000, 120)
+on conflict (name) do nothing;

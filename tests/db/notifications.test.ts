@@ -322,6 +322,21 @@ describe("delivery", () => {
     ]);
   });
 
+  test("cleanup deletes events past their retention once every delivery is final, keeping pending ones", async () => {
+    await endpoint(["participation.joined"]);
+    const c = await campaign(db, boss, { slots: 5 });
+    await join(db, buyer(), c.id, 1);
+    await join(db, buyer(), c.id, 1);
+    const [d] = await claim(1);
+    await record(d.r_delivery_id, d.r_attempt, 200);
+    await db.sql("update public.notification_events set created_at = now() - interval '31 days'");
+    const started = await db.rpc(service, "sambatan_start_job", { p_job: "notifications.cleanup", p_triggered_by: "manual" });
+    expect(await db.rpc(service, "sambatan_run_job_batch", { p_execution_id: started.id })).toMatchObject({ events_deleted: 1 });
+    await db.rpc(service, "sambatan_finish_job", { p_execution_id: started.id });
+    expect(await db.sql("select status from public.webhook_deliveries")).toEqual([{ status: "pending" }]);
+    expect(await count("public.webhook_delivery_attempts")).toBe(0);
+  });
+
   test("an inactive endpoint's deliveries wait; the list pages by keyset and filters by type", async () => {
     const e = await endpoint(["participation.joined"]);
     const c = await campaign(db, boss, { slots: 5 });

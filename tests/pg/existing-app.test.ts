@@ -95,6 +95,6 @@ test("supabase db push into a project with an app leaves the app's functions, gr
            has_schema_privilege('authenticated', 'sambatan_private', 'usage') as private_usage,
            (select count(*)::int from sambatan_jobs.scheduled_jobs) as jobs`;
   expect(ours[0]).toEqual({
-    health: true, list: true, anon_join: false, join: true, user_lifecycle: false, private_usage: false, jobs: 5,
+    health: true, list: true, anon_join: false, join: true, user_lifecycle: false, private_usage: false, jobs: 6,
   });
 }, 120_000);
