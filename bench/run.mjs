@@ -7,7 +7,7 @@
 //   node bench/run.mjs --smoke              tiny sizes, seconds; checks the benchmark works
 //   node bench/run.mjs --url=postgresql://… use a database on that cluster instead of a new cluster
 //   node bench/run.mjs --out=FILE           write the report there (.json: the raw figures)
-//   node bench/run.mjs --only=join,http     some sections: join http lifecycle list start
+//   node bench/run.mjs --only=join,http     some sections: join http lifecycle list start notify
 //   node bench/run.mjs --render=FILE.json   rewrite the report from saved figures (no measuring)
 //
 // A complete full run also saves its raw figures in bench/results.json.
@@ -24,9 +24,10 @@ import { elapsedSeconds, progress, run } from './lib/util.mjs';
 import { httpSection } from './sections/http.mjs';
 import { joinProfile, joinSection } from './sections/join.mjs';
 import { lifecycleSection, listSection } from './sections/data.mjs';
+import { notifySection } from './sections/notify.mjs';
 import { startSection } from './sections/start.mjs';
 
-const SECTIONS = ['join', 'http', 'lifecycle', 'list', 'start'];
+const SECTIONS = ['join', 'http', 'lifecycle', 'list', 'start', 'notify'];
 
 const FULL = {
   clients: [1, 8, 32],
@@ -41,6 +42,7 @@ const FULL = {
   listSizes: [10_000, 1_000_000],
   listSeconds: 4,
   startRepeats: 3,
+  notifyPending: 10_000,
 };
 
 const SMOKE = {
@@ -56,6 +58,8 @@ const SMOKE = {
   listSizes: [200, 2_000],
   listSeconds: 1,
   startRepeats: 1,
+  // The figure is about 10,000 pending events; inserting them takes well under a second.
+  notifyPending: 10_000,
 };
 
 function parseArgs(argv) {
@@ -112,6 +116,11 @@ function smokeProblems(r) {
       num(s.first?.p99, `list first page p99 (${s.campaigns})`);
       num(s.deep?.p99, `list deep page p99 (${s.campaigns})`);
     }
+  }
+  if (r.notify) {
+    for (const k of ['off', 'unsubscribed', 'dead']) num(r.notify[k]?.tps, `joins with notifications ${k} tx/s`);
+    num(r.notify.deliveryAttempts, 'delivery attempts against the dead receiver');
+    if (!r.notify.checks.every((c) => c.ok)) problems.push(`notify joins oversold: ${JSON.stringify(r.notify.checks)}`);
   }
   if (r.start) {
     num(r.start.coldMs, 'embedded cold start');
@@ -205,6 +214,10 @@ async function main() {
     if (opts.only.includes('list')) {
       progress('5. list pagination');
       results.list = await listSection(ctxBase);
+    }
+    if (opts.only.includes('notify')) {
+      progress('7. notifications: joins with a dead receiver and 10,000 pending deliveries');
+      results.notify = await notifySection(ctxBase);
     }
     if (opts.only.includes('start')) {
       progress('6. embedded start');

@@ -5,7 +5,7 @@
 //   deno run -A dev/serve.ts
 //
 // Environment: PORT (54321), HOST (127.0.0.1), DATABASE_URL, SAMBATAN_DATA_DIR
-// (.data/pglite, or memory://), SAMBATAN_TICK_SECONDS (300; 0 turns the lifecycle
+// (.data/pglite, or memory://), SAMBATAN_TICK_SECONDS (60, as pg_cron's dispatch; 0 turns the lifecycle
 // ticker off), any SUPABASE_* variable to override the local defaults, and the
 // SAMBATAN_PAYMENT_* / SAMBATAN_MIDTRANS_* / SAMBATAN_XENDIT_* payment settings, and
 // SAMBATAN_CONSOLE_POLL_MS (5000), how often the console at /console polls progress.
@@ -35,7 +35,7 @@ const env = Deno.env.toObject();
 const port = Number(env.PORT ?? 54321);
 const host = env.HOST ?? "127.0.0.1";
 const dataDir = env.SAMBATAN_DATA_DIR ?? fileURLToPath(new URL("../.data/pglite", import.meta.url));
-const tickSeconds = Number(env.SAMBATAN_TICK_SECONDS ?? 300);
+const tickSeconds = Number(env.SAMBATAN_TICK_SECONDS ?? 60);
 const netPollMs = Number(env.SAMBATAN_NET_POLL_MS ?? 1000);
 const consolePollMs = Number(env.SAMBATAN_CONSOLE_POLL_MS ?? 5000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, not ${JSON.stringify(env.PORT)}`, "set PORT=54321 (or unset it)");

@@ -5,6 +5,40 @@ export type Json = string | number | boolean | null | { [key: string]: Json | un
 export type Database = {
   "public": {
     Tables: {
+      "notification_events": {
+        Row: {
+          "audit_log_id": number | null;
+          "campaign_id": string | null;
+          "created_at": string;
+          "id": string;
+          "participation_id": string | null;
+          "payload": NonNullable<Json>;
+          "type": string;
+          "user_id": string | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          "audit_log_id"?: number | null;
+          "campaign_id"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "participation_id"?: string | null;
+          "payload": NonNullable<Json>;
+          "type": string;
+          "user_id"?: string | null;
+        };
+        Update: {
+          "audit_log_id"?: number | null;
+          "campaign_id"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "participation_id"?: string | null;
+          "payload"?: NonNullable<Json>;
+          "type"?: string;
+          "user_id"?: string | null;
+        };
+        Relationships: [];
+      };
       "payment_events": {
         Row: {
           "amount": number | null;
@@ -481,6 +515,155 @@ export type Database = {
           },
         ];
       };
+      "webhook_deliveries": {
+        Row: {
+          "attempts": number;
+          "claimed_at": string | null;
+          "created_at": string;
+          "endpoint_id": string;
+          "event_id": string;
+          "event_type": string;
+          "id": number;
+          "last_error": string | null;
+          "last_response_code": number | null;
+          "net_request_id": number | null;
+          "next_attempt_at": string;
+          "status": Database["public"]["Enums"]["webhook_delivery_status"];
+          "succeeded_at": string | null;
+          "updated_at": string;
+          "window_started_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "attempts"?: number;
+          "claimed_at"?: string | null;
+          "created_at"?: string;
+          "endpoint_id": string;
+          "event_id": string;
+          "event_type": string;
+          "id"?: never;
+          "last_error"?: string | null;
+          "last_response_code"?: number | null;
+          "net_request_id"?: number | null;
+          "next_attempt_at"?: string;
+          "status"?: Database["public"]["Enums"]["webhook_delivery_status"];
+          "succeeded_at"?: string | null;
+          "updated_at"?: string;
+          "window_started_at"?: string;
+        };
+        Update: {
+          "attempts"?: number;
+          "claimed_at"?: string | null;
+          "created_at"?: string;
+          "endpoint_id"?: string;
+          "event_id"?: string;
+          "event_type"?: string;
+          "id"?: never;
+          "last_error"?: string | null;
+          "last_response_code"?: number | null;
+          "net_request_id"?: number | null;
+          "next_attempt_at"?: string;
+          "status"?: Database["public"]["Enums"]["webhook_delivery_status"];
+          "succeeded_at"?: string | null;
+          "updated_at"?: string;
+          "window_started_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "webhook_deliveries_endpoint_id_fkey";
+            columns: ["endpoint_id"];
+            isOneToOne: false;
+            referencedRelation: "webhook_endpoints";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "webhook_deliveries_event_id_fkey";
+            columns: ["event_id"];
+            isOneToOne: false;
+            referencedRelation: "notification_events";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "webhook_delivery_attempts": {
+        Row: {
+          "attempt": number;
+          "created_at": string;
+          "delivery_id": number;
+          "error": string | null;
+          "id": number;
+          "latency_ms": number | null;
+          "path": string;
+          "response_code": number | null;
+          "status": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "attempt": number;
+          "created_at"?: string;
+          "delivery_id": number;
+          "error"?: string | null;
+          "id"?: never;
+          "latency_ms"?: number | null;
+          "path": string;
+          "response_code"?: number | null;
+          "status": string;
+        };
+        Update: {
+          "attempt"?: number;
+          "created_at"?: string;
+          "delivery_id"?: number;
+          "error"?: string | null;
+          "id"?: never;
+          "latency_ms"?: number | null;
+          "path"?: string;
+          "response_code"?: number | null;
+          "status"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "webhook_delivery_attempts_delivery_id_fkey";
+            columns: ["delivery_id"];
+            isOneToOne: false;
+            referencedRelation: "webhook_deliveries";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "webhook_endpoints": {
+        Row: {
+          "active": boolean;
+          "created_at": string;
+          "created_by": string | null;
+          "description": string;
+          "event_types": (string)[];
+          "id": string;
+          "updated_at": string;
+          "url": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "active"?: boolean;
+          "created_at"?: string;
+          "created_by"?: string | null;
+          "description"?: string;
+          "event_types": (string)[];
+          "id"?: string;
+          "updated_at"?: string;
+          "url": string;
+        };
+        Update: {
+          "active"?: boolean;
+          "created_at"?: string;
+          "created_by"?: string | null;
+          "description"?: string;
+          "event_types"?: (string)[];
+          "id"?: string;
+          "updated_at"?: string;
+          "url"?: string;
+        };
+        Relationships: [];
+      };
     };
     Views: {
       [_ in never]: never;
@@ -508,6 +691,11 @@ export type Database = {
         };
         Returns: Json;
       };
+      "create_webhook_endpoint": {
+        Args: { "p_description"?: string; "p_event_types": Json; "p_url": string };
+        Returns: Json;
+      };
+      "delete_webhook_endpoint": { Args: { "p_endpoint_id": string }; Returns: Json };
       "extend_campaign": { Args: { "p_campaign_id": string; "p_deadline": string }; Returns: Json };
       "fail_sambatan_campaign": { Args: { "p_campaign_id": string; "p_reason"?: string }; Returns: Json };
       "get_campaign": { Args: { "p_campaign_id": string }; Returns: Json };
@@ -546,6 +734,17 @@ export type Database = {
         Args: { "p_campaign_id"?: string; "p_cursor"?: string; "p_limit"?: number; "p_status"?: string };
         Returns: Json;
       };
+      "list_webhook_deliveries": {
+        Args: {
+          "p_cursor"?: string;
+          "p_endpoint_id"?: string;
+          "p_event_type"?: string;
+          "p_limit"?: number;
+          "p_status"?: string;
+        };
+        Returns: Json;
+      };
+      "list_webhook_endpoints": { Args: Record<PropertyKey, never>; Returns: Json };
       "my_data": { Args: Record<PropertyKey, never>; Returns: Json };
       "my_participations": {
         Args: {
@@ -579,7 +778,9 @@ export type Database = {
         };
         Returns: Json;
       };
+      "redeliver_webhooks": { Args: { "p_delivery_id"?: number; "p_endpoint_id"?: string }; Returns: Json };
       "run_sambatan_lifecycle": { Args: { "p_batch_size"?: number }; Returns: Json };
+      "sambatan_claim_deliveries": { Args: { "p_execution_id": number; "p_limit"?: number }; Returns: Json };
       "sambatan_control_job": { Args: { "p_action": string; "p_job": string; "p_settings"?: Json }; Returns: Json };
       "sambatan_dashboard_summary": { Args: Record<PropertyKey, never>; Returns: Json };
       "sambatan_due_jobs": { Args: Record<PropertyKey, never>; Returns: Json };
@@ -592,6 +793,17 @@ export type Database = {
       };
       "sambatan_job_status": { Args: { "p_job"?: string }; Returns: Json };
       "sambatan_metrics": { Args: Record<PropertyKey, never>; Returns: Json };
+      "sambatan_record_delivery": {
+        Args: {
+          "p_attempt": number;
+          "p_delivery_id": number;
+          "p_error"?: string;
+          "p_execution_id": number;
+          "p_latency_ms"?: number;
+          "p_response_code"?: number;
+        };
+        Returns: Json;
+      };
       "sambatan_requeue_job": { Args: { "p_execution_id": number }; Returns: Json };
       "sambatan_run_job_batch": { Args: { "p_execution_id": number }; Returns: Json };
       "sambatan_start_job": { Args: { "p_job": string; "p_triggered_by"?: string }; Returns: Json };
@@ -606,11 +818,22 @@ export type Database = {
         };
         Returns: Json;
       };
+      "update_webhook_endpoint": {
+        Args: {
+          "p_active"?: boolean;
+          "p_description"?: string;
+          "p_endpoint_id": string;
+          "p_event_types"?: Json;
+          "p_url"?: string;
+        };
+        Returns: Json;
+      };
     };
     Enums: {
       "sambatan_participant_status": "pending_payment" | "paid" | "confirmed" | "cancelled" | "refunded";
       "sambatan_status": "active" | "locked" | "fulfilled" | "expired" | "cancelled";
       "sambatan_waitlist_status": "waiting" | "offered" | "left" | "closed";
+      "webhook_delivery_status": "pending" | "succeeded" | "retrying" | "dead";
     };
     CompositeTypes: {
       [_ in never]: never;
@@ -721,6 +944,7 @@ export const Constants = {
       "sambatan_participant_status": ["pending_payment", "paid", "confirmed", "cancelled", "refunded"],
       "sambatan_status": ["active", "locked", "fulfilled", "expired", "cancelled"],
       "sambatan_waitlist_status": ["waiting", "offered", "left", "closed"],
+      "webhook_delivery_status": ["pending", "succeeded", "retrying", "dead"],
     },
   },
 } as const;

@@ -33,7 +33,7 @@ export type AuthRule =
   | "provider_proof"
   | { permission: Permission };
 
-export type Tag = "campaigns" | "participations" | "payments" | "management" | "scheduler" | "operations";
+export type Tag = "campaigns" | "participations" | "payments" | "management" | "webhooks" | "scheduler" | "operations";
 
 /** Headers an answer may carry beyond x-request-id, which every answer has. */
 export type ResponseHeader = "Idempotent-Replayed" | "Retry-After";
@@ -291,6 +291,59 @@ export const ENDPOINTS = catalog({
     body: s.extendCampaignBody,
     response: { status: 200, description: "The campaign with its new deadline.", schema: s.campaign },
     errors: [...DATABASE, "CAMPAIGN_NOT_FOUND", "CAMPAIGN_CLOSED", "CAMPAIGN_ALREADY_EXTENDED"],
+  },
+  "webhooks-create": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "webhooks",
+    summary: "Subscribe a URL to notification events; answers the signing secret, once",
+    body: s.webhooksCreateBody,
+    response: { status: 201, description: "The endpoint, with its secret (shown only here).", schema: s.webhookEndpointCreated },
+    errors: [...DATABASE],
+  },
+  "webhooks-list": {
+    method: "GET",
+    auth: { permission: "sambatan.manage" },
+    tag: "webhooks",
+    summary: "Every webhook endpoint, newest first (without secrets)",
+    response: { status: 200, description: "The endpoints.", schema: s.webhookEndpointList },
+    errors: [...DATABASE],
+  },
+  "webhooks-update": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "webhooks",
+    summary: "Change an endpoint's URL, event types, description or active flag",
+    body: s.webhooksUpdateBody,
+    response: { status: 200, description: "The endpoint.", schema: s.webhookEndpoint },
+    errors: [...DATABASE, "WEBHOOK_ENDPOINT_NOT_FOUND"],
+  },
+  "webhooks-delete": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "webhooks",
+    summary: "Delete an endpoint with its secret and delivery history",
+    body: s.webhooksDeleteBody,
+    response: { status: 200, description: "Deleted.", schema: s.webhookEndpointDeleted },
+    errors: [...DATABASE, "WEBHOOK_ENDPOINT_NOT_FOUND"],
+  },
+  "webhook-deliveries": {
+    method: "GET",
+    auth: { permission: "sambatan.manage" },
+    tag: "webhooks",
+    summary: "One page of deliveries with their attempts, newest first, by endpoint, status and event type",
+    query: s.webhookDeliveriesQuery,
+    response: { status: 200, description: "A page of deliveries.", schema: s.page(s.webhookDelivery) },
+    errors: [...DATABASE, "WEBHOOK_ENDPOINT_NOT_FOUND"],
+  },
+  "webhook-redeliver": {
+    method: "POST",
+    auth: { permission: "sambatan.manage" },
+    tag: "webhooks",
+    summary: "Send one delivery again, or every dead delivery of an endpoint",
+    body: s.webhookRedeliverBody,
+    response: { status: 200, description: "How many deliveries are due again.", schema: s.redeliverAnswer },
+    errors: [...DATABASE, "WEBHOOK_ENDPOINT_NOT_FOUND", "WEBHOOK_DELIVERY_NOT_FOUND"],
   },
   lifecycle: {
     method: "POST",

@@ -66,6 +66,16 @@ export const ERRORS = {
     sqlstate: "SB015",
     message: { id: "Antrean tunggu tidak ditemukan.", en: "Waiting list entry not found." },
   },
+  WEBHOOK_ENDPOINT_NOT_FOUND: {
+    status: 404,
+    sqlstate: "SB017",
+    message: { id: "Endpoint webhook tidak ditemukan.", en: "Webhook endpoint not found." },
+  },
+  WEBHOOK_DELIVERY_NOT_FOUND: {
+    status: 404,
+    sqlstate: "SB018",
+    message: { id: "Pengiriman webhook tidak ditemukan.", en: "Webhook delivery not found." },
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     message: { id: "Metode HTTP tidak diizinkan.", en: "HTTP method not allowed." },

@@ -6,7 +6,8 @@
 import type { RpcCall } from "./db/port.ts";
 import { DomainError } from "./errors.ts";
 import { describeError, type JobLog } from "./log.ts";
-import type { Execution } from "./schemas.ts";
+import { deliverDue } from "./notifications.ts";
+import { DELIVER_JOB, type Execution } from "./schemas.ts";
 
 export type Trigger = Execution["triggered_by"];
 
@@ -56,12 +57,16 @@ async function runOne({ rpc, rpcWithin, logJob }: JobRunner, started: Execution)
   const limitMs = started.deadline_at ? Date.parse(started.deadline_at) - Date.parse(started.started_at) : null;
   let error: string | null = null;
   try {
-    for (;;) {
-      // Time left by this runner's own clock, so a skewed clock cannot widen it; at
-      // least 1 ms, so a run past its limit still reaches SQL and is refused there.
-      const call = limitMs !== null && rpcWithin ? rpcWithin(Math.max(1, limitMs - elapsed(startedAt))) : rpc;
-      const batch = await call("sambatan_run_job_batch", { p_execution_id: started.id });
-      if (batch.done) break;
+    // Webhook delivery makes HTTP requests, which the database cannot wait for here.
+    if (started.job === DELIVER_JOB) await deliverDue(rpc, started.id);
+    else {
+      for (;;) {
+        // Time left by this runner's own clock, so a skewed clock cannot widen it; at
+        // least 1 ms, so a run past its limit still reaches SQL and is refused there.
+        const call = limitMs !== null && rpcWithin ? rpcWithin(Math.max(1, limitMs - elapsed(startedAt))) : rpc;
+        const batch = await call("sambatan_run_job_batch", { p_execution_id: started.id });
+        if (batch.done) break;
+      }
     }
   } catch (err) {
     // Recorded for operators in the execution row (scheduled_job.read), never sent to buyers.
@@ -79,9 +84,14 @@ async function runOne({ rpc, rpcWithin, logJob }: JobRunner, started: Execution)
   }
 }
 
-/** Runs every due job once (and their queued follow-ups); a job another runner holds (or that was paused meanwhile) is left to it. */
+/**
+ * Runs every due job once (and their queued follow-ups); a job another runner holds (or
+ * that was paused meanwhile) is left to it. Webhook delivery goes last, so a slow
+ * receiver never delays the others.
+ */
 export async function runDueJobs(runner: JobRunner): Promise<Execution[]> {
-  const due = await runner.rpc("sambatan_due_jobs");
+  const due = (await runner.rpc("sambatan_due_jobs"))
+    .sort((a, b) => Number(a.job === DELIVER_JOB) - Number(b.job === DELIVER_JOB));
   const done: Execution[] = [];
   for (const { job, triggered_by } of due) {
     try {

@@ -42,6 +42,7 @@ const TAGS: Record<Tag, string> = {
   participations: "A buyer's participations: join, cancel, list.",
   payments: "Paying for a participation (Midtrans, Xendit or by hand), provider notifications, the refunds ledger.",
   management: "For managers (`sambatan.manage`).",
+  webhooks: "Signed notifications to a shop's systems (Standard Webhooks): endpoints, deliveries, redelivery (`sambatan.manage`).",
   scheduler: "Scheduled jobs: the cron hook and the operators' controls (`scheduled_job.*`).",
   operations: "Health, metrics and this document.",
 };

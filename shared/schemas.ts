@@ -329,6 +329,63 @@ export const schedulerControlBody = z.discriminatedUnion("action", [
 
 export const schedulerRequeueBody = z.strictObject({ execution_id: z.int().min(1) });
 
+
+// Webhooks (notifications to a shop's systems, Standard Webhooks)
+
+/** Every notification event type (docs/API.md says what each carries). */
+export const NOTIFICATION_EVENT_TYPES = [
+  "campaign.locked",
+  "campaign.fulfilled",
+  "campaign.expired",
+  "campaign.cancelled",
+  "campaign.deadline_soon",
+  "participation.joined",
+  "participation.paid",
+  "participation.payment_due_soon",
+  "participation.released",
+  "waitlist.offered",
+  "refund.owed",
+  "job.failed",
+] as const;
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "dead"] as const;
+export const DELIVER_JOB = "notifications.deliver";
+
+const webhookUrl = z.string().min(8).max(2000)
+  .regex(/^https?:\/\/[^\s/?#]+(\/\S*)?$/, { message: "must be an http or https URL" })
+  .meta({ description: "Where events are POSTed (http or https)." });
+const eventTypes = z.array(z.enum(NOTIFICATION_EVENT_TYPES)).min(1).max(20);
+
+export const webhooksCreateBody = z.strictObject({
+  url: webhookUrl,
+  event_types: eventTypes,
+  description: text({ max: 500 }).optional(),
+});
+
+export const webhooksUpdateBody = z.strictObject({
+  endpoint_id: id,
+  url: webhookUrl.optional(),
+  event_types: eventTypes.optional(),
+  description: text({ max: 500 }).optional(),
+  active: z.boolean().optional(),
+});
+
+export const webhooksDeleteBody = z.strictObject({ endpoint_id: id });
+
+export const webhookDeliveriesQuery = z.strictObject({
+  endpoint_id: id.optional(),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional(),
+  event_type: z.enum(NOTIFICATION_EVENT_TYPES).optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
+export const webhookRedeliverBody = z.strictObject({
+  delivery_id: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  endpoint_id: id.optional(),
+}).refine((b) => (b.delivery_id === undefined) !== (b.endpoint_id === undefined), {
+  message: "give delivery_id (one delivery) or endpoint_id (its dead deliveries), not both",
+});
+
 // ---------------------------------------------------------------------------
 // Outputs (what the RPCs return and the endpoints answer)
 
@@ -591,6 +648,63 @@ export const lifecycleSummary = z.strictObject({
   duration_ms: z.int(),
   jobs: z.array(execution),
 });
+
+export const webhookEndpoint = z.strictObject({
+  id,
+  url: z.string(),
+  description: z.string(),
+  event_types: z.array(z.enum(NOTIFICATION_EVENT_TYPES)),
+  active: z.boolean(),
+  created_by: id.nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const webhookEndpointCreated = webhookEndpoint.extend({
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/)
+    .meta({ description: "The signing secret (Standard Webhooks). Shown only here: store it now." }),
+});
+
+export const webhookEndpointList = z.strictObject({ items: z.array(webhookEndpoint) });
+export const webhookEndpointDeleted = z.strictObject({ id, deleted: z.literal(true) });
+
+export const webhookDelivery = z.strictObject({
+  id: z.int(),
+  event_id: id,
+  endpoint_id: id,
+  event_type: z.enum(NOTIFICATION_EVENT_TYPES),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES),
+  attempts: z.int(),
+  next_attempt_at: nullableTimestamp,
+  last_response_code: z.int().nullable(),
+  last_error: z.string().nullable(),
+  succeeded_at: nullableTimestamp,
+  created_at: timestamp,
+  updated_at: timestamp,
+  payload: z.strictObject({ id, type: z.string(), timestamp, data: z.record(z.string(), z.unknown()) }),
+  history: z.array(z.strictObject({
+    attempt: z.int(),
+    status: z.enum(["succeeded", "failed", "timeout"]),
+    response_code: z.int().nullable(),
+    latency_ms: z.int().nullable(),
+    error: z.string().nullable(),
+    path: z.enum(["function", "database"]),
+    created_at: timestamp,
+  })).meta({ description: "Its attempts, oldest first (the last 50)." }),
+});
+
+export const redeliverAnswer = z.strictObject({ redelivered: z.int() });
+
+/** One delivery the runner is to send, signed by the database (the secret never leaves it). */
+export const claimedDelivery = z.strictObject({
+  delivery_id: z.int(),
+  attempt: z.int(),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  body: z.string(),
+  timeout_ms: z.int(),
+});
+export type ClaimedDelivery = z.infer<typeof claimedDelivery>;
 
 /** What the `metrics` RPC answers: metric families for the Prometheus renderer. */
 export const metricFamilies = z.array(z.strictObject({

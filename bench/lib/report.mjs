@@ -47,6 +47,9 @@ function headlineBlock(r) {
     const big = r.list.sizes.at(-1);
     lines.push(`- **List keyset**: deep page vs first page at ${fmtNum(big.campaigns)} campaigns p99 ${fmtRatio(big.deepVsFirstP99)} (p50 ${fmtRatio(big.deepVsFirstP50)}); deep page at ${fmtNum(big.campaigns)} vs ${fmtNum(r.list.sizes[0].campaigns)} campaigns p99 ${fmtRatio(big.deepVsSmallestP99)} (p50 ${fmtRatio(big.deepVsSmallestP50)}).`);
   }
+  if (r.notify) {
+    lines.push(`- **Joins beside a dead webhook receiver with ${fmtNum(r.notify.pending)} deliveries due** vs the same subscription with none (${r.notify.clients} clients): ${fmtRatio(r.notify.deadVsSubscribed)}; vs no endpoint: ${fmtRatio(r.notify.deadVsUnsubscribed)}; the outbox trigger with no endpoint vs none: ${fmtRatio(r.notify.unsubscribedVsOff)}.`);
+  }
   if (r.start) {
     lines.push(`- **Embedded start to first 200**: cold ${fmtMs(r.start.coldMs)} (${fmtRatio(r.start.coldVsFloor)} the floor), warm ${fmtMs(r.start.warmMs)} (${fmtRatio(r.start.warmVsFloor)}).`);
   }
@@ -205,6 +208,21 @@ ${table(['start', 'ours', 'floor', 'ours / floor', 'all runs (ours)'], [
   ])}`;
 }
 
+function notifyBlock(r) {
+  const n = r.notify;
+  const row = (label, m, vs) => [label, fmtNum(m.tps), `${fmtMs(m.p50)} / ${fmtMs(m.p99)}`, vs];
+  return `Hot-campaign joins at ${n.clients} clients, ${n.rounds} rounds of ${n.seconds} s per state, interleaved in alternating order${r.smoke ? ' (smoke sizes, written by `' + r.command + '` on ' + r.date.slice(0, 10) + ')' : ''}. During the dead-receiver runs a deliverer claimed, POSTed to a closed port and recorded ${fmtNum(n.deliveryAttempts)} attempts against ${fmtNum(n.pending)} deliveries due at the start; ${fmtNum(n.pendingAtEnd)} deliveries were still pending at the end, none lost.
+
+${table(['state', 'joins/s', 'p50 / p99', 'ratio'], [
+    row('outbox trigger disabled (floor)', n.off, '1.00×'),
+    row('trigger, no endpoint', n.unsubscribed, `**${fmtRatio(n.unsubscribedVsOff)}** of the floor`),
+    row('endpoint subscribed (each join writes its outbox rows)', n.subscribed, `**${fmtRatio(n.subscribedVsUnsubscribed)}** of no endpoint`),
+    row(`the same, receiver dead, ${fmtNum(n.pending)} due, deliverer running`, n.dead, `**${fmtRatio(n.deadVsSubscribed)}** of subscribed`),
+  ])}
+
+Oversell check: ${n.checks.every((c) => c.ok) ? 'none on any of the four campaigns' : 'FOUND'}.`;
+}
+
 /** Block name → [title for a file without hand-written text, what the run must hold, renderer]. */
 const BLOCKS = [
   ['run', 'Run', () => true, runBlock],
@@ -217,6 +235,7 @@ const BLOCKS = [
   ['lifecycle', '4. Lifecycle sweep scale', (r) => r.lifecycle, lifecycleBlock],
   ['list', '5. List pagination', (r) => r.list, listBlock],
   ['start', '6. Embedded start', (r) => r.start, startBlock],
+  ['notify', '7. Notifications: joins beside a dead webhook receiver', (r) => r.notify, notifyBlock],
 ];
 
 const begin = (name) => `<!-- bench:begin ${name} -->`;

@@ -116,6 +116,17 @@ create table if not exists net.http_request_queue (
   delivered_at timestamptz,
   response_status integer
 );
+-- Responses as pg_net keeps them (same table and columns), written by the local stack.
+create table if not exists net._http_response (
+  id bigint primary key,
+  status_code integer,
+  content_type text,
+  headers jsonb,
+  content text,
+  timed_out boolean,
+  error_msg text,
+  created timestamptz not null default now()
+);
 create or replace function net.http_post(
   url text,
   body jsonb default '{}'::jsonb,

@@ -10,7 +10,8 @@ interface Queued {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body: unknown;
+  /** The body as pg_net sends it: the jsonb's text, byte for byte (signatures cover it). */
+  body: string | null;
   timeout_milliseconds: number;
 }
 
@@ -32,7 +33,7 @@ async function deliver(request: Queued, options: NetWorkerOptions): Promise<numb
   const init: RequestInit = {
     method: request.method,
     headers: request.headers,
-    body: request.body === null ? undefined : JSON.stringify(request.body),
+    body: request.body ?? undefined,
     signal: AbortSignal.timeout(request.timeout_milliseconds),
   };
   const fn = slug ? options.functions.get(slug) : undefined;
@@ -56,16 +57,27 @@ async function drain(options: NetWorkerOptions): Promise<void> {
     update net.http_request_queue q set delivered_at = now()
      where q.id in (select id from net.http_request_queue where delivered_at is null
                      order by id limit 10 for update skip locked)
-    returning q.id, q.method, q.url, q.headers, q.body, q.timeout_milliseconds`);
+    returning q.id, q.method, q.url, q.headers, q.body::text as body, q.timeout_milliseconds`);
   for (const request of claimed) {
     let status: number | null = null;
+    let error: string | null = null;
+    let timedOut = false;
     try {
       status = await deliver(request, options);
+      if (status === null) error = "not sent: only loopback is reached locally";
       options.log(`net: ${request.method} ${new URL(request.url).pathname} → ${status ?? "not sent"}`);
     } catch (err) {
-      options.log(`net: request ${request.id} failed: ${err instanceof Error ? err.message : err}`);
+      timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      error = timedOut ? `Timeout of ${request.timeout_milliseconds} ms reached` : err instanceof Error ? err.message : String(err);
+      options.log(`net: request ${request.id} failed: ${error}`);
     }
     await options.executor.query("update net.http_request_queue set response_status = $1 where id = $2", [status, request.id]);
+    // What pg_net itself keeps, so SQL reads responses the same way here and on Supabase.
+    await options.executor.query(
+      `insert into net._http_response (id, status_code, timed_out, error_msg, created) values ($1, $2, $3, $4, now())
+       on conflict (id) do nothing`,
+      [request.id, status, timedOut, error],
+    );
   }
 }
 

@@ -4,7 +4,7 @@
 // argument or a dropped function fails the type check, not a request.
 
 import type { Database } from "../database.types.ts";
-import type { Execution, JoinResult, NotificationResult } from "../schemas.ts";
+import type { ClaimedDelivery, Execution, JoinResult, NotificationResult } from "../schemas.ts";
 import type { Queued } from "../jobs.ts";
 import type { BeginCheckoutResult, PaymentTransaction } from "../payments/checkout.ts";
 
@@ -44,6 +44,14 @@ export const RPC_NAMES = [
   "my_waitlist",
   "cancel_campaign",
   "extend_campaign",
+  "create_webhook_endpoint",
+  "list_webhook_endpoints",
+  "update_webhook_endpoint",
+  "delete_webhook_endpoint",
+  "list_webhook_deliveries",
+  "redeliver_webhooks",
+  "sambatan_claim_deliveries",
+  "sambatan_record_delivery",
 ] as const satisfies readonly (keyof DbFunctions)[];
 
 export type RpcName = (typeof RPC_NAMES)[number];
@@ -66,6 +74,8 @@ interface RpcResults {
   sambatan_due_jobs: { job: string; triggered_by: Execution["triggered_by"] }[];
   begin_checkout: BeginCheckoutResult;
   record_checkout: PaymentTransaction;
+  sambatan_claim_deliveries: ClaimedDelivery[];
+  sambatan_record_delivery: { delivery_id: number; status: string };
   record_payment_notification: { event_id: number | string | null; duplicate: boolean; result: NotificationResult };
 }
 

@@ -175,6 +175,10 @@ const POST_BASES: Record<string, (f: Fx) => Record<string, unknown>> = {
   "waitlist-leave": (f) => ({ entry_id: f.entry }),
   "campaign-cancel": (f) => ({ campaign_id: f.fresh, reason: "Pemasok batal" }),
   "campaign-extend": (f) => ({ campaign_id: f.fresh, deadline: inDays(3) }),
+  "webhooks-create": () => ({ url: "https://toko.example/hooks", event_types: ["participation.joined"] }),
+  "webhooks-update": () => ({ endpoint_id: randomUUID(), active: false }),
+  "webhooks-delete": () => ({ endpoint_id: randomUUID() }),
+  "webhook-redeliver": () => ({ delivery_id: 987654321 }),
 };
 
 /** A POST whose body is `base` with `patch` applied (undefined removes a field). */
@@ -451,6 +455,36 @@ add("campaign-extend", "deadline not after the current one", 400, V, patched("ca
 add("campaign-extend", "deadline more than 30 days past the current one", 400, V, patched("campaign-extend", { deadline: () => inDays(40) }));
 add("campaign-extend", "a campaign already extended", 409, "CAMPAIGN_ALREADY_EXTENDED", patched("campaign-extend", { campaign_id: (f: Fx) => f.extended }));
 
+// Webhook subscriptions: only http(s) URLs, only known event types; unknown ids are 404.
+const WC = "webhooks-create";
+for (const [name, v] of [["ftp", "ftp://toko.example/x"], ["no scheme", "toko.example/hooks"], ["javascript", "javascript:alert(1)"],
+  ["empty", ""], ["a space", "https://toko .example"], ["2001 characters", "https://t.example/" + "a".repeat(1983)], ["a number", 7], ["null", null],
+  ...CONTROL_TEXT] as [string, unknown][]) {
+  add(WC, `url ${name}`, 400, V, patched(WC, { url: v }));
+}
+add(WC, "url missing", 400, V, patched(WC, { url: undefined }));
+for (const [name, v] of [["empty", []], ["unknown type", ["campaign.exploded"]], ["a string", "participation.joined"], ["21 types", Array(21).fill("job.failed")],
+  ["upper case", ["PARTICIPATION.JOINED"]], ["a number inside", [7]], ["null", null], ["SQL", ["job.failed'); drop table public.webhook_endpoints; --"]]] as [string, unknown][]) {
+  add(WC, `event_types ${name}`, 400, V, patched(WC, { event_types: v }));
+}
+add(WC, "event_types missing", 400, V, patched(WC, { event_types: undefined }));
+add(WC, "description of 501 characters", 400, V, patched(WC, { description: "d".repeat(501) }));
+add(WC, "a secret given by the caller", 400, V, patched(WC, { secret: "whsec_dGViYWthbg==" }));
+for (const [name, v] of MALFORMED_UUIDS) add("webhooks-update", `endpoint_id ${name}`, 400, V, patched("webhooks-update", { endpoint_id: v }));
+add("webhooks-update", "active not a boolean", 400, V, patched("webhooks-update", { active: "false" }));
+add("webhooks-update", "an unknown event type", 400, V, patched("webhooks-update", { event_types: ["refund.paid"] }));
+add("webhooks-update", "an unknown endpoint", 404, "WEBHOOK_ENDPOINT_NOT_FOUND", patched("webhooks-update", {}));
+for (const [name, v] of MALFORMED_UUIDS) add("webhooks-delete", `endpoint_id ${name}`, 400, V, patched("webhooks-delete", { endpoint_id: v }));
+add("webhooks-delete", "an unknown endpoint", 404, "WEBHOOK_ENDPOINT_NOT_FOUND", patched("webhooks-delete", {}));
+const WR = "webhook-redeliver";
+add(WR, "neither delivery_id nor endpoint_id", 400, V, patched(WR, { delivery_id: undefined }));
+add(WR, "both delivery_id and endpoint_id", 400, V, patched(WR, { endpoint_id: randomUUID() }));
+for (const [name, v] of [["zero", 0], ["negative", -1], ["fractional", 1.5], ["a string", "1"], ["2^63", raw("9223372036854775808")]] as [string, unknown][]) {
+  add(WR, `delivery_id ${name}`, 400, V, patched(WR, { delivery_id: v }));
+}
+add(WR, "an unknown delivery", 404, "WEBHOOK_DELIVERY_NOT_FOUND", patched(WR, {}));
+add(WR, "an unknown endpoint", 404, "WEBHOOK_ENDPOINT_NOT_FOUND", patched(WR, { delivery_id: undefined, endpoint_id: randomUUID() }));
+
 // The webhook: without the provider's proof nothing is even validated (401); with it,
 // a body that is not the provider's documented shape is 400. Either way, nothing is written.
 const U = "UNAUTHENTICATED";
@@ -500,6 +534,14 @@ add(W, "Midtrans (signed): fraud_status a number", 400, V, webhook("midtrans", (
 
 const get = (query: string) => () => ({ method: "GET", rawQuery: query });
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+
+// Webhook deliveries' filters.
+for (const [name, v] of [["unknown", "lost"], ["upper case", "DEAD"], ["empty", ""]]) {
+  add("webhook-deliveries", `status ${name}`, 400, V, get(q({ status: v })));
+}
+add("webhook-deliveries", "an unknown event type", 400, V, get(q({ event_type: "campaign.exploded" })));
+for (const [name, v] of MALFORMED_UUIDS.filter(([, v]) => typeof v === "string")) add("webhook-deliveries", `endpoint_id ${name}`, 400, V, get(q({ endpoint_id: v as string })));
+add("webhook-deliveries", "an unknown endpoint", 404, "WEBHOOK_ENDPOINT_NOT_FOUND", get(q({ endpoint_id: randomUUID() })));
 const LISTS: Record<string, (f: Fx) => Record<string, string>> = {
   "campaigns-list": () => ({}),
   "my-participations": () => ({}),
@@ -508,6 +550,7 @@ const LISTS: Record<string, (f: Fx) => Record<string, string>> = {
   "refunds-list": () => ({}),
   "my-waitlist": () => ({}),
   "participants-list": (f) => ({ campaign_id: f.open }),
+  "webhook-deliveries": () => ({}),
 };
 for (const [slug, base] of Object.entries(LISTS)) {
   for (const [name, v] of BAD_LIMITS) add(slug, `limit ${name}`, 400, V, (f) => get(q({ ...base(f), limit: v }))());

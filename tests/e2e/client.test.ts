@@ -108,6 +108,15 @@ describe("the typed client on the local stack", () => {
     const notDead = await operator.schedulerRequeue({ execution_id: refunds.items.length + 2147483000 });
     expect(notDead.error).toMatchObject({ code: "JOB_NOT_FOUND", status: 404 });
     checked.add("scheduler-requeue");
+    // Webhooks: an endpoint, the delivery a join makes for it, redelivery, removal.
+    const endpoint = answer("webhooks-create", await manager.webhooksCreate({ url: "http://127.0.0.1:9/hooks", event_types: ["participation.joined"] }));
+    answer("webhooks-list", await manager.webhooksList());
+    answer("webhooks-update", await manager.webhooksUpdate({ endpoint_id: endpoint.id, description: "Gudang", active: true }));
+    await (await buyer()).campaignJoin({ campaign_id: windowed.id, quantity: 1, shipping_address: "Jl. Kenari 9" });
+    const deliveries = answer("webhook-deliveries", await manager.webhookDeliveries({ endpoint_id: endpoint.id, status: "pending" }));
+    expect(deliveries.items).toHaveLength(1);
+    answer("webhook-redeliver", await manager.webhookRedeliver({ delivery_id: deliveries.items[0].id }));
+    answer("webhooks-delete", await manager.webhooksDelete({ endpoint_id: endpoint.id }));
     expect([...checked].sort()).toEqual(Object.keys(ENDPOINTS).sort());
   });
 

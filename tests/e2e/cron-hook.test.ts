@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (sql) {
-    await sql`select cron.schedule('sambatan-dispatch', '*/5 * * * *', sambatan_jobs.dispatch_command())`;
+    await sql`select cron.schedule('sambatan-dispatch', '* * * * *', sambatan_jobs.dispatch_command())`;
     await sql`delete from vault.secrets where name in ('sambatan_lifecycle_url', 'sambatan_secret_key')`;
     await sql.end();
   }

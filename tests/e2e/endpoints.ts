@@ -31,6 +31,12 @@ export const COVERED_SLUGS = [
   "participants-list",
   "refunds-list",
   "refund-complete",
+  "webhooks-create",
+  "webhooks-list",
+  "webhooks-update",
+  "webhooks-delete",
+  "webhook-deliveries",
+  "webhook-redeliver",
   "campaign-audit",
   "dashboard-summary",
   "product-sambatan-toggle",
@@ -766,6 +772,44 @@ export function endpointSuite(start: () => Promise<Stack>) {
       expect(errorOf(await invoke(manager, "refund-complete", { body: { refund_id: refund.id, status: "succeeded" } }))).toMatchObject({ status: 409, code: "REFUND_FINAL" });
       expect(errorOf(await invoke(manager, "refund-complete", { body: { refund_id: randomUUID(), status: "succeeded" } }))).toMatchObject({ status: 404, code: "REFUND_NOT_FOUND" });
       expect(errorOf(await invoke((await buyer()).client, "refunds-list", { method: "GET" }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+    });
+  });
+
+  describe("webhooks", () => {
+    test("create shows the secret once; a join's delivery is listed with its signed body; redeliver, update, delete; errors as documented", async () => {
+      const created = await invoke(manager, "webhooks-create", { body: { url: "http://127.0.0.1:9/hooks", event_types: ["participation.joined", "campaign.locked"] } });
+      expect(created.status).toBe(201);
+      const endpoint = schema.webhookEndpointCreated.parse(created.body);
+      expect(endpoint.secret).toMatch(/^whsec_/);
+      const listed = await invoke(manager, "webhooks-list", { method: "GET" });
+      expect(listed.body.items.find((e: { id: string }) => e.id === endpoint.id)).toEqual({ ...endpoint, secret: undefined });
+      expect(JSON.stringify(listed.body)).not.toContain(endpoint.secret);
+
+      const campaign = await createCampaign({ total_slots: 1 });
+      const b = await buyer();
+      const joined = (await join(b.client, campaign.id, 1)).body;
+      const page = await invoke(manager, "webhook-deliveries", { method: "GET", query: { endpoint_id: endpoint.id, limit: "1" } });
+      expect(page.status).toBe(200);
+      const [latest] = schema.page(schema.webhookDelivery).parse(page.body).items;
+      expect(latest).toMatchObject({ status: "pending", attempts: 0, history: [] });
+      expect(page.body.next_cursor).not.toBeNull();
+      const both = await invoke(manager, "webhook-deliveries", { method: "GET", query: { endpoint_id: endpoint.id, event_type: "participation.joined" } });
+      expect(both.body.items[0].payload).toMatchObject({ type: "participation.joined", data: { participation_id: joined.id, user_id: b.sub } });
+      expect(JSON.stringify(both.body)).not.toContain("Melati");
+
+      expect((await invoke(manager, "webhook-redeliver", { body: { delivery_id: latest.id } })).body).toEqual({ redelivered: 1 });
+      expect((await invoke(manager, "webhook-redeliver", { body: { endpoint_id: endpoint.id } })).body).toEqual({ redelivered: 0 });
+      const paused = await invoke(manager, "webhooks-update", { body: { endpoint_id: endpoint.id, active: false, event_types: ["refund.owed"] } });
+      expect(schema.webhookEndpoint.parse(paused.body)).toMatchObject({ active: false, event_types: ["refund.owed"] });
+      expect((await invoke(manager, "webhooks-delete", { body: { endpoint_id: endpoint.id } })).body).toEqual({ id: endpoint.id, deleted: true });
+
+      expect(errorOf(await invoke(manager, "webhooks-delete", { body: { endpoint_id: endpoint.id } }))).toMatchObject({ status: 404, code: "WEBHOOK_ENDPOINT_NOT_FOUND" });
+      expect(errorOf(await invoke(manager, "webhooks-update", { body: { endpoint_id: endpoint.id, active: true } }))).toMatchObject({ status: 404, code: "WEBHOOK_ENDPOINT_NOT_FOUND" });
+      expect(errorOf(await invoke(manager, "webhook-deliveries", { method: "GET", query: { endpoint_id: endpoint.id } }))).toMatchObject({ status: 404, code: "WEBHOOK_ENDPOINT_NOT_FOUND" });
+      expect(errorOf(await invoke(manager, "webhook-redeliver", { body: { delivery_id: latest.id } }))).toMatchObject({ status: 404, code: "WEBHOOK_DELIVERY_NOT_FOUND" });
+      expect(errorOf(await invoke(manager, "webhooks-create", { body: { url: "ftp://x.example", event_types: ["job.failed"] } }))).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+      expect(errorOf(await invoke(b.client, "webhooks-list", { method: "GET" }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
+      expect(errorOf(await invoke(publicClient, "webhooks-list", { method: "GET" }))).toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
     });
   });
 

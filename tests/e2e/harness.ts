@@ -327,6 +327,30 @@ export const ENDPOINTS: Record<string, EndpointSpec> = {
     method: "POST", rule: "sambatan.manage", success: 200, outcome: "404 REFUND_NOT_FOUND", needsFixture: false, usesDatabase: true,
     request: () => ({ body: { refund_id: "d0000000-0000-4000-8000-000000000001", status: "succeeded", reference: "TRF-REFUND-1" } }),
   },
+  "webhooks-create": {
+    method: "POST", rule: "sambatan.manage", success: 201, needsFixture: false, usesDatabase: true,
+    request: () => ({ body: { url: "http://127.0.0.1:9/hooks", event_types: ["job.failed"], description: "matrix" } }),
+  },
+  "webhooks-list": {
+    method: "GET", rule: "sambatan.manage", success: 200, needsFixture: false, usesDatabase: true,
+    request: () => ({}),
+  },
+  "webhooks-update": {
+    method: "POST", rule: "sambatan.manage", success: 200, outcome: "404 WEBHOOK_ENDPOINT_NOT_FOUND", needsFixture: false, usesDatabase: true,
+    request: () => ({ body: { endpoint_id: "d0000000-0000-4000-8000-000000000002", active: false } }),
+  },
+  "webhooks-delete": {
+    method: "POST", rule: "sambatan.manage", success: 200, outcome: "404 WEBHOOK_ENDPOINT_NOT_FOUND", needsFixture: false, usesDatabase: true,
+    request: () => ({ body: { endpoint_id: "d0000000-0000-4000-8000-000000000003" } }),
+  },
+  "webhook-deliveries": {
+    method: "GET", rule: "sambatan.manage", success: 200, needsFixture: false, usesDatabase: true,
+    request: () => ({ query: { status: "dead", limit: "5" } }),
+  },
+  "webhook-redeliver": {
+    method: "POST", rule: "sambatan.manage", success: 200, outcome: "404 WEBHOOK_DELIVERY_NOT_FOUND", needsFixture: false, usesDatabase: true,
+    request: () => ({ body: { delivery_id: 987654321 } }),
+  },
   "campaign-audit": {
     method: "GET", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
     request: (f) => ({ query: { campaign_id: f.campaignId } }),
