@@ -42,8 +42,9 @@ export const tag = () => `${runTag}${++tagSeq}`;
 /** A campaign with the most slots a campaign may have, closing tomorrow. */
 export async function hotCampaign(sql, productId, schema = 'public', title = 'Bench hot campaign') {
   const [c] = await sql.unsafe(
-    `insert into ${schema}.sambatan_campaigns (product_id, title, total_slots, price_per_slot, deadline)
-     values ($1, $2, 100000, 1000, now() + interval '1 day') returning id`,
+    // min_slots is written out: the legacy copy of the table has the column but not our trigger.
+    `insert into ${schema}.sambatan_campaigns (product_id, title, total_slots, min_slots, price_per_slot, deadline)
+     values ($1, $2, 100000, 100000, 1000, now() + interval '1 day') returning id`,
     [productId, title],
   );
   return c.id;
@@ -165,8 +166,8 @@ export async function joinProfile(ctx, joinResult) {
   // 1. No hot row: one campaign per client. The difference to the hot run is what queuing on the row costs.
   const cpre = `spread-${tag()}-`;
   await db.sql.unsafe(
-    `insert into public.sambatan_campaigns (id, product_id, title, total_slots, price_per_slot, deadline)
-     select md5($1 || k)::uuid, $2, 'Bench spread', 100000, 1000, now() + interval '1 day' from generate_series(0, $3 - 1) k`,
+    `insert into public.sambatan_campaigns (id, product_id, title, total_slots, min_slots, price_per_slot, deadline)
+     select md5($1 || k)::uuid, $2, 'Bench spread', 100000, 100000, 1000, now() + interval '1 day' from generate_series(0, $3 - 1) k`,
     [cpre, productId, clients],
   );
   out.spread = brief(await pgbench(db, tmp, { name: 'spread', script: SCRIPTS.spread, clients, seconds, vars: { cpre, tag: tag() } }));
