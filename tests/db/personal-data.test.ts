@@ -230,6 +230,22 @@ describe("audit metadata", () => {
   });
 });
 
+test("an erased account leaves no user id in the notification outbox, and its events stay", async () => {
+  await db.rpc(boss, "create_webhook_endpoint", { p_url: "https://toko.example/hooks", p_event_types: ["participation.joined"] });
+  const gone = buyer();
+  const c = await campaign(db, boss);
+  const p = await join(db, gone, c.id, 1, { p_shipping_address: ADDRESS });
+  const before = await db.sql("select id from public.notification_events where user_id = $1", [gone.sub]);
+  expect(before).toHaveLength(1);
+  await db.sql("insert into auth.users (id) values ($1)", [gone.sub]);
+  await db.sql("delete from auth.users where id = $1", [gone.sub]);
+  const [ev] = await db.sql("select user_id, payload from public.notification_events where id = $1", [before[0].id]);
+  expect(ev.user_id).toBeNull();
+  expect(ev.payload.data).not.toHaveProperty("user_id");
+  expect(ev.payload.data.participation_id).toBe(p.participation.id);
+  expect(JSON.stringify(ev.payload)).not.toContain(gone.sub);
+});
+
 describe("waiting-list entries", () => {
   test("are shown by my_data, closed and erased with the account, and redacted after their campaign ended", async () => {
     const who = buyer();
