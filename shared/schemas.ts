@@ -346,6 +346,7 @@ export const NOTIFICATION_EVENT_TYPES = [
   "waitlist.offered",
   "refund.owed",
   "job.failed",
+  "job.stale",
 ] as const;
 export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "retrying", "dead"] as const;
 export const DELIVER_JOB = "notifications.deliver";

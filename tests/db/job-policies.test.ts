@@ -235,6 +235,21 @@ describe("silence alert", () => {
     expect(await alertCount("job.stale")).toBe(before + 2);
   });
 
+  test("a subscribed endpoint gets job.stale from the outbox, once per alert", async () => {
+    const shop = manager(undefined, ["sambatan.manage"]);
+    await db.rpc(shop, "create_webhook_endpoint", { p_url: "https://toko.example/hooks", p_event_types: ["job.stale"] });
+    await db.rpc(operator, "sambatan_control_job", { p_job: "test.skipping", p_action: "configure", p_settings: { alert_after_seconds: 3600 } });
+    await db.sql("update sambatan_jobs.job_executions set finished_at = now() - interval '2 hours', started_at = now() - interval '2 hours' where job = 'test.skipping'");
+    await db.sql("update sambatan_jobs.scheduled_jobs set stale_alerted_at = null where name = 'test.skipping'");
+    await db.rpc(service, "sambatan_due_jobs");
+    await db.rpc(service, "sambatan_due_jobs");
+    const events = await db.sql("select payload from public.notification_events where type = 'job.stale'");
+    expect(events).toHaveLength(1);
+    expect(events[0].payload).toMatchObject({ type: "job.stale", data: { job: "test.skipping", alert_after_seconds: 3600 } });
+    expect(await db.sql("select 1 from public.webhook_deliveries where event_type = 'job.stale' and status = 'pending'")).toHaveLength(1);
+    await finish((await start("test.skipping")).id);
+  });
+
   test("alert_after null (the default) never alerts", async () => {
     await db.sql("update sambatan_jobs.job_executions set finished_at = now() - interval '30 days' where job = 'test.queued'");
     await db.rpc(service, "sambatan_due_jobs");

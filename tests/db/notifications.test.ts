@@ -130,14 +130,16 @@ describe("outbox", () => {
     await db.sql(`insert into public.sambatan_audit_logs (campaign_id, participation_id, event, actor_role, metadata) values
       ($1, null, 'cancelled', 'authenticated', '{"reason": "supplier gone", "participants_refunded": 0}'),
       ($1, $2, 'cancelled', 'authenticated', '{"reason": "changed my mind", "by": "participant"}'),
-      ($1, $2, 'waitlist_offered', 'system', jsonb_build_object('entry_id', gen_random_uuid(), 'user_id', gen_random_uuid(), 'quantity', 1, 'note', 'x')),
+      ($1, $2, 'waitlist_offered', 'system', jsonb_build_object('entry_id', gen_random_uuid(), 'user_id', gen_random_uuid(), 'quantity', 1, 'payment_reference', 'PAY-1')),
       ($1, null, 'deadline_reminder', 'system', '{"window": "24h", "deadline": "2026-12-31T00:00:00.000Z", "execution_id": 4}')`,
       [c.id, j.participation.id]);
     const rows = await db.sql("select type, user_id, payload from public.notification_events where campaign_id = $1 order by type", [c.id]);
     expect(rows.map((r) => r.type)).toEqual(["campaign.cancelled", "campaign.deadline_soon", "waitlist.offered"]);
     expect(rows[0].payload.data).toEqual({ campaign_id: c.id, reason: "supplier gone", participants_refunded: 0 });
     expect(rows[1].payload.data).toEqual({ campaign_id: c.id, window: "24h", deadline: "2026-12-31T00:00:00.000Z" });
-    // The buyer comes from the participation, never from metadata; the note stays out.
+    // The buyer comes from the participation, never from metadata; a field off the
+    // allow-list (a payment reference) stays out. Personal fields never reach the audit
+    // log at all: its own trigger refuses them (tests/db/personal-data.test.ts).
     expect(rows[2].user_id).toBe(who.sub);
     expect(Object.keys(rows[2].payload.data).sort()).toEqual(["campaign_id", "entry_id", "participation_id", "quantity", "user_id"]);
     expect(rows[2].payload.data.user_id).toBe(who.sub);
