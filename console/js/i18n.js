@@ -122,7 +122,7 @@ const STRINGS = {
     st: {
       active: "Aktif", locked: "Terkunci", fulfilled: "Terpenuhi", expired: "Kedaluwarsa", cancelled: "Dibatalkan",
       pending_payment: "Menunggu bayar", paid: "Lunas", confirmed: "Terkonfirmasi", refunded: "Dikembalikan",
-      pending: "Tertunda", succeeded: "Berhasil", failed: "Gagal", running: "Berjalan", skipped: "Dilewati",
+      pending: "Tertunda", succeeded: "Berhasil", failed: "Gagal", running: "Berjalan", skipped: "Dilewati", dead: "Mati (perlu diulang)",
       cron: "Cron", manual: "Manual", retry: "Ulang", refunds_pending: "Pengembalian tertunda", total: "Total",
     },
   },
@@ -246,7 +246,7 @@ const STRINGS = {
     st: {
       active: "Active", locked: "Locked", fulfilled: "Fulfilled", expired: "Expired", cancelled: "Cancelled",
       pending_payment: "Awaiting payment", paid: "Paid", confirmed: "Confirmed", refunded: "Refunded",
-      pending: "Pending", succeeded: "Succeeded", failed: "Failed", running: "Running", skipped: "Skipped",
+      pending: "Pending", succeeded: "Succeeded", failed: "Failed", running: "Running", skipped: "Skipped", dead: "Dead (needs a requeue)",
       cron: "Cron", manual: "Manual", retry: "Retry", refunds_pending: "Refunds owed", total: "Total",
     },
   },

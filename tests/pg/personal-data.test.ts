@@ -6,7 +6,8 @@ import { buyer, connect, manager, rpc } from "../helpers/pg.ts";
 
 const sql = connect({ max: 2 });
 afterAll(async () => {
-  await sql`select cron.schedule('sambatan-dispatch', '*/5 * * * *', sambatan_jobs.dispatch_command())`;
+  // Back to the migration's own schedule, which tests/pg/cron.test.ts checks.
+  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', sambatan_jobs.dispatch_command())`;
   await sql.end();
 });
 
