@@ -31,11 +31,14 @@ export async function render(root, ctx) {
     ], jobs, { id: "jobs-table" }));
     jobSelect.replaceChildren(...[["", t("all")], ...jobs.map((j) => [j.job, j.job])].map(([v, l]) => h("option", { value: v, selected: v === jobFilter }, l)));
     settingsJob = jobs.some((j) => j.job === settingsJob) ? settingsJob : jobs[0]?.job ?? "";
-    settingsBox.replaceChildren(settingsForm(jobs, settingsJob, (job) => {
-      settingsJob = job;
-      return loadJobs();
-    }, (body) => act(() => call("scheduler-control", { body }), () => t("settingsSaved", { job: body.job }))));
+    drawSettings();
   };
+  // Picking another job redraws the form at once from the figures already loaded.
+  const drawSettings = () => settingsBox.replaceChildren(settingsForm(jobs, settingsJob, (job) => {
+    settingsJob = job;
+    drawSettings();
+    settingsBox.querySelector("select")?.focus();
+  }, (body) => act(() => call("scheduler-control", { body }), () => t("settingsSaved", { job: body.job }))));
 
   // Dead executions (out of attempts) are listed apart, each with its requeue.
   const loadDead = async () => {
@@ -117,7 +120,7 @@ export async function render(root, ctx) {
 function settingsForm(jobs, name, onPick, save) {
   const job = jobs.find((j) => j.job === name);
   const pick = select("settings-job", jobs.map((j) => [j.job, j.job]), name);
-  pick.addEventListener("change", () => onPick(pick.value).catch(showError));
+  pick.addEventListener("change", () => onPick(pick.value));
   if (!job) return h("p", { class: "muted" }, t("none"));
   const num = (key, min, max, value, required = true) => h("input", { name: key, type: "number", inputmode: "numeric", min, max, step: 1, required, value: value ?? "" });
   const controls = {
