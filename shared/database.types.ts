@@ -671,6 +671,10 @@ export type Database = {
     Functions: {
       "begin_checkout": { Args: { "p_participation_id": string; "p_provider": string }; Returns: Json };
       "campaign_audit": { Args: { "p_campaign_id": string; "p_cursor"?: string; "p_limit"?: number }; Returns: Json };
+      "campaign_waitlist": {
+        Args: { "p_campaign_id": string; "p_cursor"?: string; "p_limit"?: number; "p_status"?: string };
+        Returns: Json;
+      };
       "cancel_campaign": { Args: { "p_campaign_id": string; "p_reason": string }; Returns: Json };
       "cancel_participation": { Args: { "p_participation_id": string; "p_reason"?: string }; Returns: Json };
       "check_sambatan_deadlines": { Args: Record<PropertyKey, never>; Returns: Json };

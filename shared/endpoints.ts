@@ -230,6 +230,15 @@ export const ENDPOINTS = catalog({
     response: { status: 200, description: "A page of participations.", schema: s.page(s.participation) },
     errors: [...DATABASE, "CAMPAIGN_NOT_FOUND"],
   },
+  "campaign-waitlist": {
+    method: "GET",
+    auth: { permission: "sambatan.manage" },
+    tag: "participations",
+    summary: "One page of a campaign's waiting list in queue order (oldest first), each waiting entry with its position",
+    query: s.campaignWaitlistQuery,
+    response: { status: 200, description: "A page of entries.", schema: s.page(s.waitlistEntry) },
+    errors: [...DATABASE, "CAMPAIGN_NOT_FOUND"],
+  },
   "refunds-list": {
     method: "GET",
     auth: { permission: "sambatan.manage" },

@@ -276,6 +276,13 @@ export const refundsListQuery = z.strictObject({
   cursor: cursor.optional(),
 });
 
+export const campaignWaitlistQuery = z.strictObject({
+  campaign_id: id,
+  status: z.enum(WAITLIST_STATUSES).optional(),
+  limit,
+  cursor: cursor.optional(),
+});
+
 export const participantsListQuery = z.strictObject({
   campaign_id: id.optional(),
   status: z.enum(PARTICIPATION_STATUSES).optional(),

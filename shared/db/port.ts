@@ -39,6 +39,7 @@ export const RPC_NAMES = [
   "confirm_payment",
   "list_refunds",
   "list_participants",
+  "campaign_waitlist",
   "complete_refund",
   "leave_waitlist",
   "my_waitlist",

@@ -28,6 +28,8 @@ let page: Page;
 const pageErrors: string[] = [];
 const title = `Kopi Gayo Batch ${randomUUID().slice(0, 6)}`;
 let campaignId: string;
+const fullTitle = `Teh Antre ${randomUUID().slice(0, 6)}`;
+let fullId: string;
 
 const consoleUrl = (hash = "") => `${env.stack.url}/console/${hash}`;
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -147,6 +149,85 @@ describe("operator console", () => {
     await shot("06-payments");
   });
 
+  test("a full campaign's waiting list shows the buyer who joined it with waitlist, in queue order", async () => {
+    const manager = env.stack.client(await env.stack.token(randomUUID(), ["sambatan.manage"]));
+    const created = await invoke(manager, "campaigns-create", { body: { product_id: SEED_PRODUCTS.kopiGayo, title: fullTitle, total_slots: 1, price_per_slot: 20000, deadline: new Date(Date.now() + 3 * 86_400_000).toISOString() } });
+    expect(created.status).toBe(201);
+    fullId = (created.body as { id: string }).id;
+    expect((await invoke(env.stack.client(await env.stack.token(randomUUID())), "campaign-join", { body: { campaign_id: fullId, quantity: 1, shipping_address: "Jl. Dahlia 1, Medan" } })).status).toBe(201);
+    const waiter = randomUUID();
+    const waited = await invoke(env.stack.client(await env.stack.token(waiter)), "campaign-join", { body: { campaign_id: fullId, quantity: 1, shipping_address: "Jl. Dahlia 2, Medan", waitlist: true } });
+    expect(waited.status).toBe(202);
+    await go(`#/campaigns/${fullId}`, fullTitle);
+    const row = page.locator("#waitlist-table tbody tr").first();
+    await row.getByText("Menunggu").waitFor(WAIT);
+    expect(await row.locator("th").textContent()).toBe("1");
+    expect(await row.locator("code").getAttribute("title")).toBe(waiter);
+    const [entry] = await env.db.sql`select user_id, status from public.sambatan_waitlist_entries where campaign_id = ${fullId}`;
+    expect(entry).toEqual({ user_id: waiter, status: "waiting" });
+    await shot("06b-campaign-waitlist");
+  });
+
+  test("a manager extends and then cancels a campaign from its page; the database records both", async () => {
+    await go(`#/campaigns/${fullId}`, fullTitle);
+    const [before] = await env.db.sql`select deadline from public.sambatan_campaigns where id = ${fullId}`;
+    const later = new Date(new Date(before.deadline).getTime() + 7 * 3600_000 + 86_400_000).toISOString().slice(0, 16);
+    await page.getByRole("button", { name: "Perpanjang tenggat" }).click();
+    const extend = page.getByRole("dialog", { name: "Perpanjang tenggat" });
+    await extend.getByLabel("Tenggat baru (WIB)").fill(later);
+    await extend.getByRole("button", { name: "Perpanjang tenggat" }).click();
+    await expect.poll(() => statusLine().textContent(), WAIT).toBe("Tenggat diperpanjang.");
+    const [extended] = await env.db.sql`select deadline, extended_at from public.sambatan_campaigns where id = ${fullId}`;
+    expect(extended.extended_at).not.toBeNull();
+    expect(new Date(extended.deadline).getTime()).toBe(new Date(`${later}:00+07:00`).getTime());
+
+    await page.getByRole("heading", { level: 1, name: fullTitle }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Batalkan kampanye" }).click();
+    const cancel = page.getByRole("dialog", { name: "Batalkan kampanye" });
+    await cancel.getByLabel("Alasan").fill("Pemasok batal kirim");
+    await cancel.getByRole("button", { name: "Batalkan kampanye" }).click();
+    await expect.poll(async () => (await env.db.sql`select status from public.sambatan_campaigns where id = ${fullId}`)[0].status, WAIT).toBe("cancelled");
+    expect((await env.db.sql`select cancel_reason from public.sambatan_campaigns where id = ${fullId}`)[0].cancel_reason).toBe("Pemasok batal kirim");
+    await page.locator("#campaign-facts .badge.cancelled").waitFor(WAIT);
+    // Closed: the buttons are gone, and the waiting list shows the entry closed.
+    expect(await page.getByRole("button", { name: "Batalkan kampanye" }).count()).toBe(0);
+    await page.locator("#waitlist-table").getByText("Ditutup").waitFor(WAIT);
+    await shot("06c-campaign-cancelled");
+  });
+
+  test("a webhook endpoint made on the page shows its secret once; a join's delivery is listed and redelivered", async () => {
+    await go("#/webhooks", "Webhook");
+    const form = page.locator("#create-webhook");
+    await form.getByLabel("URL").fill("http://127.0.0.1:9/hooks");
+    await form.getByLabel("Keterangan (opsional)").fill("Gudang");
+    await form.getByRole("button", { name: "Tambah endpoint" }).click();
+    const secret = await page.locator("#webhook-secret").textContent();
+    expect(secret).toMatch(/^whsec_/);
+    const [ep] = await env.db.sql`select id, url, description, event_types, active from public.webhook_endpoints where url = 'http://127.0.0.1:9/hooks'`;
+    expect(ep).toMatchObject({ description: "Gudang", active: true });
+    expect(ep.event_types).toContain("participation.joined");
+    // The secret is in the database's private store, never in the endpoint's row or list.
+    expect(JSON.stringify(ep)).not.toContain(secret);
+    await page.locator("#endpoints-table").getByText("http://127.0.0.1:9/hooks").waitFor(WAIT);
+    expect(await page.locator("#endpoints-table").textContent()).not.toContain(secret!);
+
+    const buyer = env.stack.client(await env.stack.token(randomUUID()));
+    expect((await invoke(buyer, "campaign-join", { body: { campaign_id: campaignId, quantity: 1, shipping_address: "Jl. Anggrek 4, Depok" } })).status).toBe(201);
+    const [delivery] = await env.db.sql`select id from public.webhook_deliveries where endpoint_id = ${ep.id} order by id desc limit 1`;
+    expect(delivery).toBeDefined();
+    await page.reload();
+    await page.locator("main:not([aria-busy])").waitFor(WAIT);
+    // Once shown, the secret is not offered again.
+    expect(await page.locator("#webhook-secret").count()).toBe(0);
+    const deliveries = page.locator("#deliveries-table");
+    await deliveries.getByText("participation.joined").first().waitFor(WAIT);
+    await page.locator("select[name=event_type]").selectOption("participation.joined");
+    await page.getByRole("search", { name: /Pengiriman/ }).getByRole("button", { name: "Saring" }).click();
+    await deliveries.getByRole("button", { name: `Kirim ulang #${delivery.id}` }).click();
+    await expect.poll(() => statusLine().textContent(), WAIT).toMatch(/pengiriman dijadwalkan ulang/);
+    await shot("06d-webhooks");
+  });
+
   test("pausing a job refuses run now (JOB_PAUSED); resumed, run now adds a manual execution to the history and its chart", async () => {
     const job = schema.LIFECYCLE_JOB;
     await go("#/scheduler", "Penjadwal");
@@ -176,6 +257,26 @@ describe("operator console", () => {
     await shot("07-scheduler");
   });
 
+  test("a job setting changed on the scheduler page is stored; dead executions are listed with requeue", async () => {
+    const job = schema.LIFECYCLE_JOB;
+    await go("#/scheduler", "Penjadwal");
+    const form = page.locator("#settings-form");
+    await form.getByLabel("Tugas").selectOption(job);
+    await form.getByLabel("Riwayat yang disimpan").selectOption("errors_only");
+    await form.getByLabel("Percobaan maksimal").fill("4");
+    await form.getByRole("button", { name: "Simpan pengaturan" }).click();
+    await expect.poll(() => statusLine().textContent(), WAIT).toBe(`Pengaturan tugas ${job} disimpan.`);
+    const [row] = await env.db.sql`select history, max_attempts from sambatan_jobs.scheduled_jobs where name = ${job}`;
+    expect(row).toEqual({ history: "errors_only", max_attempts: 4 });
+    expect(await page.locator("#settings-form select[name=history]").inputValue()).toBe("errors_only");
+    expect(await page.locator("#dead-table caption").textContent()).toBe("Eksekusi mati");
+    await shot("07b-scheduler-settings");
+    // Back to what the later runs expect.
+    await form.getByLabel("Riwayat yang disimpan").selectOption("all");
+    await form.getByRole("button", { name: "Simpan pengaturan" }).click();
+    await expect.poll(async () => (await env.db.sql`select history from sambatan_jobs.scheduled_jobs where name = ${job}`)[0].history, WAIT).toBe("all");
+  });
+
   test("the English switch translates the pages; money stays id-ID rupiah and times WIB", async () => {
     await go("#/dashboard", "Ringkasan");
     await page.getByLabel("Bahasa").selectOption("en");
@@ -190,7 +291,7 @@ describe("operator console", () => {
   });
 
   test("every form control has a label, the skip link reaches main by keyboard, and every page fits a phone", async () => {
-    for (const [hash, heading] of [["#/dashboard", "Ringkasan"], ["#/campaigns", "Kampanye"], [`#/campaigns/${campaignId}`, title], ["#/payments", "Pembayaran"], ["#/scheduler", "Penjadwal"]] as const) {
+    for (const [hash, heading] of [["#/dashboard", "Ringkasan"], ["#/campaigns", "Kampanye"], [`#/campaigns/${campaignId}`, title], ["#/payments", "Pembayaran"], ["#/webhooks", "Webhook"], ["#/scheduler", "Penjadwal"]] as const) {
       await go(hash, heading);
       const unlabelled = await page.locator("input, select, textarea").evaluateAll((els) =>
         els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute("aria-label")).map((el) => el.outerHTML));
@@ -208,7 +309,7 @@ describe("operator console", () => {
     expect(new URL(page.url()).hash).toBe("#/scheduler");
 
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [hash, heading, name] of [["#/campaigns", "Kampanye", "09-phone-campaigns"], [`#/campaigns/${campaignId}`, title, "10-phone-campaign"], ["#/scheduler", "Penjadwal", "11-phone-scheduler"]] as const) {
+    for (const [hash, heading, name] of [["#/campaigns", "Kampanye", "09-phone-campaigns"], [`#/campaigns/${campaignId}`, title, "10-phone-campaign"], ["#/webhooks", "Webhook", "12-phone-webhooks"], ["#/scheduler", "Penjadwal", "11-phone-scheduler"]] as const) {
       await go(hash, heading);
       // Nothing wider than the screen: no sideways scrolling of the page itself.
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), hash).toBe(true);
@@ -225,6 +326,9 @@ describe("console files", () => {
     expect(statuses.PARTICIPATION_STATUSES).toEqual([...schema.PARTICIPATION_STATUSES]);
     expect(statuses.REFUND_STATUSES).toEqual([...schema.REFUND_STATUSES]);
     expect(statuses.EXECUTION_STATUSES).toEqual([...schema.EXECUTION_STATUSES]);
+    expect(statuses.WAITLIST_STATUSES).toEqual([...schema.WAITLIST_STATUSES]);
+    expect(statuses.WEBHOOK_DELIVERY_STATUSES).toEqual([...schema.WEBHOOK_DELIVERY_STATUSES]);
+    expect(statuses.NOTIFICATION_EVENT_TYPES).toEqual([...schema.NOTIFICATION_EVENT_TYPES]);
   });
 
   test("the stack serves only console/ files at /console, and offers the development sign-in by POST only", async () => {

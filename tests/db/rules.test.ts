@@ -311,6 +311,33 @@ describe("waiting list", () => {
     expect(await code(db.rpc(service, "my_waitlist", {}))).toBe("SB002"); // no buyer behind the secret key
   });
 
+  test("campaign_waitlist pages one campaign's queue oldest first with positions, by status; managers only", async () => {
+    const c = await create({ slots: 1 });
+    await join(db, buyer(), c.id, 1);
+    const waiters = [buyer(), buyer(), buyer()];
+    const ids: string[] = [];
+    for (const w of waiters) ids.push((await wait(w, c.id, 1)).waitlist_entry.id);
+    const other = await create({ slots: 1 });
+    await join(db, buyer(), other.id, 1);
+    await wait(buyer(), other.id, 1);
+    const page1 = await db.rpc(boss, "campaign_waitlist", { p_campaign_id: c.id, p_limit: 2 });
+    expect(page1.items.map((i: any) => [i.id, i.position])).toEqual([[ids[0], 1], [ids[1], 2]]);
+    expect(page1.items[0]).toMatchObject({ user_id: waiters[0].sub, campaign_id: c.id, status: "waiting" });
+    const page2 = await db.rpc(boss, "campaign_waitlist", { p_campaign_id: c.id, p_limit: 2, p_cursor: page1.next_cursor });
+    expect(page2).toEqual({ items: [expect.objectContaining({ id: ids[2], position: 3 })], next_cursor: null });
+    // A leave drops the entry out of the queue: the ones behind it move up.
+    await db.rpc(waiters[0], "leave_waitlist", { p_entry_id: ids[0] });
+    expect((await db.rpc(boss, "campaign_waitlist", { p_campaign_id: c.id, p_status: "waiting" })).items.map((i: any) => [i.id, i.position]))
+      .toEqual([[ids[1], 1], [ids[2], 2]]);
+    expect((await db.rpc(boss, "campaign_waitlist", { p_campaign_id: c.id, p_status: "left" })).items).toEqual([expect.objectContaining({ id: ids[0], position: null })]);
+    expect((await err(db.rpc(boss, "campaign_waitlist", { p_campaign_id: c.id, p_status: "paid" }))).details).toEqual({ field: "status", reason: "waiting_offered_left_or_closed" });
+    expect(await code(db.rpc(boss, "campaign_waitlist", { p_campaign_id: crypto.randomUUID() }))).toBe("SB011");
+    expect(await code(db.rpc(boss, "campaign_waitlist", { p_campaign_id: c.id, p_limit: 101 }))).toBe("SB003");
+    expect(await code(db.rpc(waiters[1], "campaign_waitlist", { p_campaign_id: c.id }))).toBe("SB002");
+    expect(await code(db.rpc(anon, "campaign_waitlist", { p_campaign_id: c.id }))).toBe("42501");
+    expect(await violations(db)).toEqual([]);
+  });
+
   test("an idempotent waitlist join replays its entry", async () => {
     const c = await create({ slots: 1 });
     await join(db, buyer(), c.id, 1);

@@ -368,6 +368,12 @@ describe("authorization", () => {
         expect(r.json.items.map((e: { id: string }) => e.id), String(status)).toEqual(!status || status === "waiting" ? [bEntry] : []);
         expect(r.text).not.toContain(a);
       }
+      // The campaign's whole list is a manager's read: a buyer in it is refused, not shown the queue.
+      const asBuyer = await call(stack, "campaign-waitlist", { headers: await asUser(b), query: { campaign_id: full } });
+      expect(outcome(asBuyer)).toBe("403 FORBIDDEN");
+      expect(asBuyer.text).not.toContain(a);
+      const queue = await call(stack, "campaign-waitlist", { headers: appHeaders(stack.publishableKey, managerToken), query: { campaign_id: full } });
+      expect(queue.json.items.map((e: { id: string; position: number }) => [e.id, e.position])).toEqual([[aEntry, 1], [bEntry, 2]]);
       // A manager acting on the campaign is no buyer of the entry either.
       const manager = await call(stack, "waitlist-leave", { method: "POST", headers: appHeaders(stack.publishableKey, managerToken), body: { entry_id: aEntry } });
       expect(outcome(manager)).toBe("404 WAITLIST_ENTRY_NOT_FOUND");

@@ -550,6 +550,7 @@ const LISTS: Record<string, (f: Fx) => Record<string, string>> = {
   "refunds-list": () => ({}),
   "my-waitlist": () => ({}),
   "participants-list": (f) => ({ campaign_id: f.open }),
+  "campaign-waitlist": (f) => ({ campaign_id: f.open }),
   "webhook-deliveries": () => ({}),
 };
 for (const [slug, base] of Object.entries(LISTS)) {
@@ -590,6 +591,12 @@ for (const [name, v] of [["a campaign status", "active"], ["upper case", "PAID"]
 }
 for (const [name, v] of MALFORMED_UUIDS.filter(([, v]) => typeof v === "string")) add("participants-list", `campaign_id ${name}`, 400, V, get(q({ campaign_id: v as string })));
 add("participants-list", "an unknown campaign", 404, "CAMPAIGN_NOT_FOUND", get(q({ campaign_id: randomUUID() })));
+for (const [name, v] of [["a participation status", "paid"], ["upper case", "WAITING"], ["empty", ""], ["two at once", "waiting,offered"]]) {
+  add("campaign-waitlist", `status ${name}`, 400, V, (f) => get(q({ campaign_id: f.open, status: v }))());
+}
+for (const [name, v] of MALFORMED_UUIDS.filter(([, v]) => typeof v === "string")) add("campaign-waitlist", `campaign_id ${name}`, 400, V, get(q({ campaign_id: v as string })));
+add("campaign-waitlist", "campaign_id missing", 400, V, get(""));
+add("campaign-waitlist", "an unknown campaign", 404, "CAMPAIGN_NOT_FOUND", get(q({ campaign_id: randomUUID() })));
 for (const slug of ["scheduler-history", "scheduler-status"]) {
   for (const [name, v] of BAD_JOB_NAMES.filter(([, v]) => typeof v === "string")) add(slug, `job ${name}`, 400, V, get(q({ job: v as string })));
   add(slug, "an unknown job", 404, "JOB_NOT_FOUND", get(q({ job: "no.such.job" })));

@@ -97,6 +97,7 @@ describe("the typed client on the local stack", () => {
     expect(queued.response?.status).toBe(202);
     expect(ENDPOINTS["campaign-join"].alsoAnswers[0].schema.parse(queued.data)).toMatchObject({ waitlist_entry: { position: 1 } });
     const entry = answer("my-waitlist", await waiter.myWaitlist({ status: "waiting" })).items[0];
+    expect(answer("campaign-waitlist", await manager.campaignWaitlist({ campaign_id: full.id })).items).toEqual([expect.objectContaining({ id: entry.id, position: 1 })]);
     answer("waitlist-leave", await waiter.waitlistLeave({ entry_id: entry.id }));
     answer("campaign-extend", await manager.campaignExtend({ campaign_id: full.id, deadline: inDays(3) }));
     answer("campaign-cancel", await manager.campaignCancel({ campaign_id: full.id, reason: "Uji klien" }));

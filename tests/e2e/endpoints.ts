@@ -29,6 +29,7 @@ export const COVERED_SLUGS = [
   "payment-webhook",
   "payment-confirm",
   "participants-list",
+  "campaign-waitlist",
   "refunds-list",
   "refund-complete",
   "webhooks-create",
@@ -686,6 +687,9 @@ export function endpointSuite(start: () => Promise<Stack>) {
       expect(entry).toMatchObject({ position: 1, status: "waiting", quantity: 1 });
       const listed = schema.page(schema.waitlistEntry).parse((await invoke(b.client, "my-waitlist", { method: "GET", query: { status: "waiting" } })).body);
       expect(listed.items.map((e) => e.id)).toEqual([entry.id]);
+      const queue = schema.page(schema.waitlistEntry).parse((await invoke(manager, "campaign-waitlist", { method: "GET", query: { campaign_id: c.id } })).body);
+      expect(queue.items).toEqual([expect.objectContaining({ id: entry.id, position: 1, status: "waiting" })]);
+      expect(errorOf(await invoke(b.client, "campaign-waitlist", { method: "GET", query: { campaign_id: c.id } }))).toMatchObject({ status: 403, code: "FORBIDDEN" });
       const left = await invoke(b.client, "waitlist-leave", { body: { entry_id: entry.id } });
       expect(schema.waitlistEntry.parse(left.body)).toMatchObject({ status: "left" });
       expect(errorOf(await invoke(b.client, "waitlist-leave", { body: { entry_id: entry.id } }))).toMatchObject({ status: 409, code: "WAITLIST_ENTRY_FINAL" });

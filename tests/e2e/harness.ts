@@ -319,6 +319,10 @@ export const ENDPOINTS: Record<string, EndpointSpec> = {
     method: "GET", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
     request: (f) => ({ query: { campaign_id: f.campaignId, status: "pending_payment" } }),
   },
+  "campaign-waitlist": {
+    method: "GET", rule: "sambatan.manage", success: 200, needsFixture: true, usesDatabase: true,
+    request: (f) => ({ query: { campaign_id: f.campaignId, status: "waiting" } }),
+  },
   "refunds-list": {
     method: "GET", rule: "sambatan.manage", success: 200, needsFixture: false, usesDatabase: true,
     request: () => ({ query: { status: "pending", limit: "5" } }),

@@ -1,15 +1,12 @@
 // One campaign: live progress, its participants (payment state, due times) with the
-// manager's actions, its waiting list and its audit trail. Campaign cancel / extend and
-// the waiting list appear when the backend serves their endpoints.
+// manager's actions, its waiting list in queue order and its audit trail; cancel and
+// extend while it is open.
 
 import { call, liveCampaigns } from "../api.js";
 import { announce, field, formDialog, h, select, showError, table } from "../dom.js";
 import { isoToWibInput, number, rupiah, statusLabel, t, wib, wibInputToIso } from "../i18n.js";
-import { PARTICIPATION_STATUSES } from "../statuses.js";
+import { PARTICIPATION_STATUSES, WAITLIST_STATUSES } from "../statuses.js";
 import { badge, pager, progressBar, updateProgress } from "../widgets.js";
-
-/** Endpoints a manager's waiting-list read may be served under (the first that exists is used). */
-const WAITLIST_SLUGS = ["campaign-waitlist", "waitlist-list"];
 
 export async function render(root, ctx) {
   const id = ctx.params[0];
@@ -34,10 +31,11 @@ export async function render(root, ctx) {
     updateProgress(bar, c);
     statusCell.replaceChildren(badge(c.status));
     drawFacts();
-    await Promise.all([people.load(), trail.load()]);
+    await Promise.all([people.load(), trail.load(), queue.load()]);
   };
   const people = participants(c, reload);
   const trail = audit(c);
+  const queue = waitlist(c);
 
   const actions = h("div", { class: "buttons" });
   if (ctx.features.has("campaign-cancel") && ["active", "locked"].includes(c.status)) {
@@ -52,9 +50,9 @@ export async function render(root, ctx) {
     h("h1", { tabindex: "-1" }, c.title),
     facts, actions,
     people.section,
-    waitlist(c, ctx),
+    queue.section,
     trail.section);
-  await Promise.all([people.load(), trail.load()]);
+  await Promise.all([people.load(), trail.load(), queue.load()]);
 
   const apply = async (row) => {
     if (row.id !== c.id) return;
@@ -137,25 +135,34 @@ export function participantActions(p, reload) {
   return buttons;
 }
 
-function waitlist(c, ctx) {
-  const slug = WAITLIST_SLUGS.find((s) => ctx.features.has(s));
-  const section = h("section", { "aria-labelledby": "waitlist-title" }, h("h2", { id: "waitlist-title" }, t("waitlist")));
-  if (!slug) {
-    section.append(h("p", { class: "muted" }, t("notAvailable", { slug: WAITLIST_SLUGS[0] })));
-    return section;
-  }
-  const box = h("div", {}, h("p", {}, t("loading")));
-  section.append(box);
-  call(slug, { query: { campaign_id: c.id, limit: 100 } }).then((page) => {
+/** The campaign's waiting list (campaign-waitlist), oldest first: the order slots are offered in. */
+function waitlist(c) {
+  let status = "";
+  const box = h("div", { id: "waitlist" });
+  const rows = [];
+  const list = pager(async (cursor) => {
+    if (!cursor) rows.length = 0;
+    const page = await call("campaign-waitlist", { query: { campaign_id: c.id, status, limit: 50, cursor } });
+    rows.push(...page.items);
     box.replaceChildren(table(t("waitlist"), [
-      { label: "#", cell: (e) => number(e.position) },
-      { label: t("buyer"), cell: (e) => (e.user_id ? h("code", {}, e.user_id.slice(0, 8)) : "—") },
+      { label: "#", cell: (e) => (e.position === null ? "—" : number(e.position)) },
+      { label: t("buyer"), cell: (e) => h("code", { title: e.user_id }, e.user_id.slice(0, 8)) },
       { label: t("quantity"), cell: (e) => number(e.quantity) },
       { label: t("status"), cell: (e) => badge(e.status) },
       { label: t("joinedAt"), cell: (e) => wib(e.created_at) },
-    ], page.items ?? []));
-  }, showError);
-  return section;
+    ], rows, { id: "waitlist-table" }));
+    return page.next_cursor;
+  });
+  const filter = select("status", [["", t("all")], ...WAITLIST_STATUSES.map((s) => [s, statusLabel(s)])], status);
+  filter.addEventListener("change", () => {
+    status = filter.value;
+    list.first().catch(showError);
+  });
+  const section = h("section", { "aria-labelledby": "waitlist-title" },
+    h("h2", { id: "waitlist-title" }, t("waitlist")),
+    h("form", { class: "inline", role: "search", "aria-label": `${t("waitlist")} · ${t("filter")}`, onsubmit: (e) => e.preventDefault() }, field(t("status"), filter)),
+    box, list.button);
+  return { section, load: () => list.first() };
 }
 
 function audit(c) {

@@ -1,5 +1,6 @@
 // Scheduler: every job with its schedule, next runs and last run; pause / resume and
-// run now; the execution history as a chart of durations and failures and as a table.
+// run now; a job's run policies (scheduler-control, action configure); dead executions
+// with requeue; the execution history as a chart of durations and failures and as a table.
 
 import { call } from "../api.js";
 import { announce, field, h, select, showError, table } from "../dom.js";
@@ -8,12 +9,12 @@ import { chartLegend, executionsChart } from "../chart.js";
 import { EXECUTION_STATUSES } from "../statuses.js";
 import { badge } from "../widgets.js";
 
-/** Where job settings (schedule, retries) are edited, once the backend serves it. */
-const SETTINGS_SLUG = "scheduler-settings";
-
 export async function render(root, ctx) {
   const jobsBox = h("div", { id: "jobs" });
   const historyBox = h("div", { id: "history" });
+  const deadBox = h("div", { id: "dead" });
+  const settingsBox = h("div", { id: "settings" });
+  let settingsJob = "";
   let jobs = [];
   let jobFilter = "";
   let statusFilter = "";
@@ -29,6 +30,30 @@ export async function render(root, ctx) {
       { label: t("actions"), cell: (j) => jobActions(j) },
     ], jobs, { id: "jobs-table" }));
     jobSelect.replaceChildren(...[["", t("all")], ...jobs.map((j) => [j.job, j.job])].map(([v, l]) => h("option", { value: v, selected: v === jobFilter }, l)));
+    settingsJob = jobs.some((j) => j.job === settingsJob) ? settingsJob : jobs[0]?.job ?? "";
+    drawSettings();
+  };
+  // Picking another job redraws the form at once from the figures already loaded.
+  const drawSettings = () => settingsBox.replaceChildren(settingsForm(jobs, settingsJob, (job) => {
+    settingsJob = job;
+    drawSettings();
+    settingsBox.querySelector("select")?.focus();
+  }, (body) => act(() => call("scheduler-control", { body }), () => t("settingsSaved", { job: body.job }))));
+
+  // Dead executions (out of attempts) are listed apart, each with its requeue.
+  const loadDead = async () => {
+    const page = await call("scheduler-history", { query: { status: "dead", limit: 50 } });
+    deadBox.replaceChildren(table(t("deadExecutions"), [
+      { label: "#", cell: (e) => number(e.id) },
+      { label: t("job"), cell: (e) => h("code", {}, e.job) },
+      { label: t("attempt"), cell: (e) => number(e.attempt) },
+      { label: t("started"), cell: (e) => wib(e.started_at) },
+      { label: t("message"), cell: (e) => e.error ?? e.message ?? "—" },
+      { label: t("actions"), cell: (e) => h("button", {
+        type: "button", class: "primary", "aria-label": `${t("requeue")} #${e.id}`,
+        onclick: () => act(() => call("scheduler-requeue", { body: { execution_id: e.id } }), (r) => t("requeued", { job: e.job, status: statusLabel(r.execution.status) })),
+      }, t("requeue")) },
+    ], page.items, { id: "dead-table", empty: t("noDead") }));
   };
 
   const loadHistory = async () => {
@@ -54,7 +79,7 @@ export async function render(root, ctx) {
     } catch (err) {
       showError(err);
     }
-    await Promise.all([loadJobs(), loadHistory()]).catch(showError);
+    await Promise.all([loadJobs(), loadHistory(), loadDead()]).catch(showError);
   };
   const jobActions = (j) => h("div", { class: "buttons" },
     j.enabled
@@ -80,9 +105,55 @@ export async function render(root, ctx) {
   root.append(
     h("h1", { tabindex: "-1" }, t("scheduler")),
     h("div", { class: "buttons" }, h("button", { type: "button", onclick: () => act(async () => {}, () => t("refresh")) }, t("refresh"))),
-    h("section", { "aria-labelledby": "jobs-title" }, h("h2", { id: "jobs-title" }, t("jobs")), jobsBox,
-      ctx.features.has(SETTINGS_SLUG) ? null : h("p", { class: "muted" }, `${t("settings")}: ${t("notAvailable", { slug: SETTINGS_SLUG })}`)),
+    h("section", { "aria-labelledby": "jobs-title" }, h("h2", { id: "jobs-title" }, t("jobs")), jobsBox),
+    h("section", { "aria-labelledby": "settings-title" }, h("h2", { id: "settings-title" }, t("settings")), settingsBox),
+    h("section", { "aria-labelledby": "dead-title" }, h("h2", { id: "dead-title" }, t("deadExecutions")), deadBox),
     h("section", { "aria-labelledby": "history-title" }, h("h2", { id: "history-title" }, t("history")), filterForm, historyBox));
   await loadJobs();
-  await loadHistory();
+  await Promise.all([loadHistory(), loadDead()]);
+}
+
+/**
+ * One job's run policies, prefilled with what scheduler-status says; saving sends only
+ * the ones changed (an empty alert field turns the alert off).
+ */
+function settingsForm(jobs, name, onPick, save) {
+  const job = jobs.find((j) => j.job === name);
+  const pick = select("settings-job", jobs.map((j) => [j.job, j.job]), name);
+  pick.addEventListener("change", () => onPick(pick.value));
+  if (!job) return h("p", { class: "muted" }, t("none"));
+  const num = (key, min, max, value, required = true) => h("input", { name: key, type: "number", inputmode: "numeric", min, max, step: 1, required, value: value ?? "" });
+  const controls = {
+    overlap: select("overlap", [["skip", t("overlapSkip")], ["queue_one", t("overlapQueue")]], job.overlap),
+    history: select("history", [["all", t("historyAll")], ["errors_only", t("historyErrors")]], job.history),
+    timeout_seconds: num("timeout_seconds", 1, 86400, job.timeout_seconds),
+    heartbeat_seconds: num("heartbeat_seconds", 1, 3600, job.heartbeat_seconds),
+    max_attempts: num("max_attempts", 1, 10, job.max_attempts),
+    retention_days: num("retention_days", 1, 3650, job.retention_days),
+    alert_after_seconds: num("alert_after_seconds", 60, 31536000, job.alert_after_seconds, false),
+  };
+  const read = (key) => {
+    const v = controls[key].value.trim();
+    if (key === "overlap" || key === "history") return v;
+    return v === "" ? null : Number(v);
+  };
+  const form = h("form", {
+    id: "settings-form", class: "inline", "aria-label": `${t("settings")} ${name}`,
+    onsubmit: (e) => {
+      e.preventDefault();
+      const settings = Object.fromEntries(Object.keys(controls).map((k) => [k, read(k)]).filter(([k, v]) => v !== job[k]));
+      if (!Object.keys(settings).length) return announce(t("nothingChanged"));
+      save({ job: name, action: "configure", settings });
+    },
+  },
+  field(t("job"), pick),
+  field(t("overlap"), controls.overlap),
+  field(t("historyKept"), controls.history),
+  field(t("timeoutSeconds"), controls.timeout_seconds),
+  field(t("heartbeatSeconds"), controls.heartbeat_seconds),
+  field(t("maxAttempts"), controls.max_attempts),
+  field(t("retentionDays"), controls.retention_days),
+  field(t("alertAfterSeconds"), controls.alert_after_seconds, t("alertAfterHint")),
+  h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, t("saveSettings"))));
+  return form;
 }
