@@ -144,3 +144,22 @@ export async function freshDatabase(options: { max?: number } = {}): Promise<Fre
     await admin.end();
   }
 }
+
+/**
+ * Makes `job` due, lets pg_cron's every-minute dispatch fire, and answers the first
+ * execution of it that finishes after now (undefined if none within 70 s).
+ */
+export async function runByPgCron(sql: Sql, job: string): Promise<any> {
+  const [{ last }] = await sql`select coalesce(max(id), 0)::int as last from sambatan_jobs.job_executions`;
+  await sql`update sambatan_jobs.scheduled_jobs set next_run_at = now() where name = ${job}`;
+  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', sambatan_jobs.dispatch_command())`;
+  const deadline = Date.now() + 70_000;
+  while (Date.now() < deadline) {
+    const [execution] = await sql`
+      select * from sambatan_jobs.job_executions
+       where id > ${last} and job = ${job} and status <> 'running' order by id limit 1`;
+    if (execution) return execution;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return undefined;
+}

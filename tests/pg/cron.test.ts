@@ -1,7 +1,7 @@
 // pg_cron itself drives the lifecycle: the migration's named job, fired by the
 // scheduler in the `postgres` database (where `npm test` pushed the migrations).
 import { afterAll, expect, test } from "vitest";
-import { buyer, connect, manager, rpc } from "../helpers/pg.ts";
+import { buyer, connect, manager, rpc, runByPgCron } from "../helpers/pg.ts";
 
 const sql = connect({ max: 2 });
 afterAll(async () => {
@@ -25,19 +25,7 @@ test("pg_cron fires the dispatch, which runs the due lifecycle in the database (
     p_deadline: new Date(Date.now() + 86_400_000).toISOString(),
   });
   await rpc(sql, buyer(), "join_campaign", { p_campaign_id: c.id, p_quantity: 2, p_shipping_address: "A" });
-  const [{ last }] = await sql`select coalesce(max(id), 0)::int as last from sambatan_jobs.job_executions`;
-  await sql`update sambatan_jobs.scheduled_jobs set next_run_at = now() where name = 'sambatan.lifecycle'`;
-  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', sambatan_jobs.dispatch_command())`;
-
-  const deadline = Date.now() + 70_000;
-  let execution: any;
-  while (Date.now() < deadline) {
-    [execution] = await sql`
-      select * from sambatan_jobs.job_executions
-       where id > ${last} and job = 'sambatan.lifecycle' and status <> 'running' order by id limit 1`;
-    if (execution) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  const execution = await runByPgCron(sql, "sambatan.lifecycle");
   expect(execution, "no execution within 70 s of scheduling every minute").toBeDefined();
   expect(execution).toMatchObject({ status: "succeeded", triggered_by: "cron" });
   expect(execution.message).toMatch(/ran in the database/);

@@ -2,7 +2,7 @@
 // dispatcher pg_cron runs, and erasure works when the deleting role (Supabase Auth's
 // own) has no rights on Sambatan's tables.
 import { afterAll, expect, test } from "vitest";
-import { buyer, connect, manager, rpc } from "../helpers/pg.ts";
+import { buyer, connect, manager, rpc, runByPgCron } from "../helpers/pg.ts";
 
 const sql = connect({ max: 2 });
 afterAll(async () => {
@@ -27,19 +27,7 @@ test("pg_cron's dispatch runs the registered redaction job (triggered_by cron), 
   const recent = await cancelledParticipation();
   // Final 40 days ago (updated_at is the participation's last change; the guard leaves it to the verbs).
   await sql`update public.sambatan_participants set updated_at = now() - interval '40 days' where id = ${old}`;
-  const [{ last }] = await sql`select coalesce(max(id), 0)::int as last from sambatan_jobs.job_executions`;
-  await sql`update sambatan_jobs.scheduled_jobs set next_run_at = now() where name = 'sambatan.personal-data-redaction'`;
-  await sql`select cron.schedule('sambatan-dispatch', '* * * * *', sambatan_jobs.dispatch_command())`;
-
-  const deadline = Date.now() + 70_000;
-  let execution: any;
-  while (Date.now() < deadline) {
-    [execution] = await sql`
-      select * from sambatan_jobs.job_executions
-       where id > ${last} and job = 'sambatan.personal-data-redaction' and status <> 'running' order by id limit 1`;
-    if (execution) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  const execution = await runByPgCron(sql, "sambatan.personal-data-redaction");
   expect(execution, "no execution within 70 s of scheduling every minute").toBeDefined();
   expect(execution).toMatchObject({ status: "succeeded", triggered_by: "cron" });
   expect(execution.result.participations_redacted).toBeGreaterThanOrEqual(1);
