@@ -13,11 +13,18 @@
 // A complete full run also saves its raw figures in bench/results.json.
 // The smoke run never writes bench/RESULTS.md; it fails (exit 1) when a benchmark
 // produced no numbers or a join oversold, never because something was slow.
+//
+// Charts: every Markdown report of measured (not smoke) figures gets SVG charts in a
+// charts/ folder beside it, linked from the report by relative paths: bench/charts/
+// for bench/RESULTS.md (a full run or --render), .tmp/charts/ for a partial run, and
+// charts/ next to the --out file for --out=FILE.md. A chart of a section the run did
+// not measure is removed from that folder. No charts for --smoke or --out=FILE.json.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DURABLE, machineInfo, NON_DURABLE, openBenchDatabase, pgbenchBin, ROOT, setDurability } from './lib/database.mjs';
+import { writeCharts } from './lib/charts.mjs';
 import { renderReport } from './lib/report.mjs';
 import { DENO } from './lib/stack.mjs';
 import { elapsedSeconds, progress, run } from './lib/util.mjs';
@@ -129,6 +136,12 @@ function smokeProblems(r) {
   return problems;
 }
 
+/** The Markdown report of run `r` for `target`, with its charts written beside it (see the header). */
+function writeReport(r, target) {
+  const charts = r.smoke || target.endsWith('.json') ? [] : writeCharts(r, target);
+  fs.writeFileSync(target, renderReport(r, handWritten(target), { charts }));
+}
+
 /** The hand-written analysis the figures go into: only bench/RESULTS.md has one. */
 function handWritten(target) {
   const results = path.join(ROOT, 'bench', 'RESULTS.md');
@@ -149,7 +162,7 @@ async function main() {
   if (opts.render) {
     const saved = JSON.parse(fs.readFileSync(opts.render, 'utf8'));
     const target = opts.out ?? path.join(ROOT, 'bench', 'RESULTS.md');
-    fs.writeFileSync(target, renderReport(saved, handWritten(target)));
+    writeReport(saved, target);
     console.log(`wrote ${path.relative(process.cwd(), target)} from ${path.relative(process.cwd(), opts.render)}`);
     return;
   }
@@ -237,7 +250,8 @@ async function main() {
   const target = opts.out ?? (complete ? path.join(ROOT, 'bench', 'RESULTS.md') : opts.smoke ? null : path.join(ROOT, '.tmp', 'bench-RESULTS.md'));
   if (target) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, target.endsWith('.json') ? `${JSON.stringify(results, null, 2)}\n` : renderReport(results, handWritten(target)));
+    if (target.endsWith('.json')) fs.writeFileSync(target, `${JSON.stringify(results, null, 2)}\n`);
+    else writeReport(results, target);
     if (complete && !opts.out) fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     progress(`wrote ${path.relative(process.cwd(), target) || target}`);
   }

@@ -3,7 +3,10 @@
 // by hand around them in RESULTS.md, between the blocks. Each block sits between
 // `<!-- bench:begin NAME -->` and `<!-- bench:end NAME -->`; a run replaces what is
 // between its blocks' markers and leaves every other line of the file as it was.
+// Charts (bench/lib/charts.mjs) are linked from their blocks only when the caller
+// says it wrote them, into the charts folder beside the report.
 
+import { CHART_DIR } from './charts.mjs';
 import { fmtMs, fmtNum, fmtRatio } from './util.mjs';
 
 const pct = (x) => (x == null ? 'n/a' : `${(x * 100).toFixed(0)}%`);
@@ -13,6 +16,12 @@ function table(head, rows) {
 }
 
 const clientsLabel = (n) => `${n} client${n === 1 ? '' : 's'}`;
+
+/** The Markdown image of the chart written for `block` (a paragraph of its own), or nothing. */
+function figure(charts, block) {
+  const ch = charts.find((x) => x.block === block);
+  return ch ? `\n\n![${ch.alt}](${CHART_DIR}/${ch.file})` : '';
+}
 
 function runBlock(r) {
   const m = r.machine;
@@ -56,7 +65,7 @@ function headlineBlock(r) {
   return lines.join('\n');
 }
 
-function joinBlock(r, j = r.join) {
+function joinBlock(r, j, chart) {
   const rows = j.byClients.map((c) => [
     String(c.clients),
     fmtNum(c.physical.tps), fmtNum(c.wrapped.tps), fmtNum(c.join.tps),
@@ -68,7 +77,7 @@ function joinBlock(r, j = r.join) {
     `${clientsLabel(c.clients)}: ${fmtNum(c.check.acknowledged)} joins acknowledged, ${fmtNum(c.check.participants)} participant rows, filled_slots ${fmtNum(c.check.filled_slots)} = held ${fmtNum(c.check.held)} ≤ ${fmtNum(c.check.total_slots)}: **${c.check.ok ? 'no oversell' : 'OVERSOLD'}**`);
   return `Each figure pools ${j.rounds} rounds of ${j.seconds} s, interleaved with the baselines in alternating order.
 
-${table(['clients', 'physical tx/s', 'physical in PostgREST shape tx/s', 'join_campaign calls/s', 'join / physical', 'join / PostgREST-shaped update', 'physical p50 / p99', 'join p50 / p99'], rows)}
+${table(['clients', 'physical tx/s', 'physical in PostgREST shape tx/s', 'join_campaign calls/s', 'join / physical', 'join / PostgREST-shaped update', 'physical p50 / p99', 'join p50 / p99'], rows)}${chart}
 
 Oversell check after the runs (filled_slots against the participant rows that hold them):
 
@@ -154,7 +163,7 @@ ${table(['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'p99 / health 
 ${h.stackErrors?.length ? `- Error lines in the stack's log (last ${h.stackErrors.length}):\n\n\`\`\`\n${h.stackErrors.join('\n')}\n\`\`\`` : ''}`;
 }
 
-function lifecycleBlock(r) {
+function lifecycleBlock(r, charts) {
   const l = r.lifecycle;
   const rows = [];
   const us = (ms) => (ms == null ? 'n/a' : `${(ms * 1000).toFixed(0)} µs`);
@@ -179,7 +188,7 @@ ${table(['due', 'table', 'campaigns in table', 'batches', 'sweep time', 'wall pe
 
 - One run of \`time_budget_seconds\` = ${l.budgetSeconds} s at ${us(big.msPerCampaign)} per campaign: about ${fmtNum(Math.floor(perRun / 1000) * 1000)} due campaigns.${small.blocksPerCampaign == null || big.blocksPerCampaign == null ? '' : `
 - Pages touched per campaign, largest vs smallest scale: ${fmtRatio(big.blocksPerCampaign / small.blocksPerCampaign)}; table size ${fmtNum(big.tableSize / small.check.campaigns)}×.
-- Backend CPU per page touched: ${fmtNum(perPage(small), 2)} µs at the smallest scale, ${fmtNum(perPage(big), 2)} µs at the largest.`}`;
+- Backend CPU per page touched: ${fmtNum(perPage(small), 2)} µs at the smallest scale, ${fmtNum(perPage(big), 2)} µs at the largest.`}${figure(charts, 'lifecycle')}`;
 }
 
 function listBlock(r) {
@@ -227,8 +236,8 @@ Oversell check: ${n.checks.every((c) => c.ok) ? 'none on any of the four campaig
 const BLOCKS = [
   ['run', 'Run', () => true, runBlock],
   ['headline', 'Headline', () => true, headlineBlock],
-  ['join', '1. Hot-campaign join throughput', (r) => r.join, (r) => joinBlock(r)],
-  ['join-cpu', '1b. The same on the CPU alone (fsync and synchronous_commit off)', (r) => r.joinCpu, (r) => joinBlock(r, r.joinCpu)],
+  ['join', '1. Hot-campaign join throughput', (r) => r.join, (r, charts) => joinBlock(r, r.join, figure(charts, 'join'))],
+  ['join-cpu', '1b. The same on the CPU alone (fsync and synchronous_commit off)', (r) => r.joinCpu, (r, charts) => joinBlock(r, r.joinCpu, figure(charts, 'join-cpu'))],
   ['legacy', '2. Against the legacy design', (r) => r.join, legacyBlock],
   ['profile', 'Profile: what bounds a hot campaign', (r) => r.profile, profileBlock],
   ['http', '3. HTTP path', (r) => r.http, httpBlock],
@@ -241,18 +250,28 @@ const BLOCKS = [
 const begin = (name) => `<!-- bench:begin ${name} -->`;
 const end = (name) => `<!-- bench:end ${name} -->`;
 
-/** Each block's Markdown for run `r`; a section the run did not measure says so. */
-export function generatedBlocks(r) {
-  return BLOCKS.map(([name, title, has, render]) => ({ name, title, text: has(r) ? render(r) : '_Not measured in this run._' }));
+/** @typedef {{ block: string, file: string, alt: string }} ChartLink */
+
+/**
+ * Each block's Markdown for run `r`; a section the run did not measure says so.
+ * `charts`: the charts written beside the report, linked from their blocks.
+ * @param {any} r
+ * @param {ChartLink[]} [charts]
+ */
+export function generatedBlocks(r, charts = []) {
+  return BLOCKS.map(([name, title, has, render]) => ({ name, title, text: has(r) ? render(r, charts) : '_Not measured in this run._' }));
 }
 
 /**
  * `existing` (the hand-maintained RESULTS.md) with every block's content replaced by
  * this run's; blocks the file lacks are appended. Without `existing`, a file of the
- * generated blocks only.
+ * generated blocks only. `charts` as for generatedBlocks.
+ * @param {any} r
+ * @param {string | null} [existing]
+ * @param {{ charts?: ChartLink[] }} [options]
  */
-export function renderReport(r, existing = null) {
-  const blocks = generatedBlocks(r);
+export function renderReport(r, existing = null, { charts = [] } = {}) {
+  const blocks = generatedBlocks(r, charts);
   if (existing == null) {
     const body = blocks.map((b) => `## ${b.title}\n\n${begin(b.name)}\n${b.text}\n${end(b.name)}`).join('\n\n');
     return `# Benchmark results (generated figures only)\n\n${body}\n`;
