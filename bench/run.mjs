@@ -96,11 +96,13 @@ function smokeProblems(r) {
   };
   if (r.join) {
     for (const c of r.join.byClients) {
-      for (const k of ['physical', 'wrapped', 'join', 'legacy']) {
+      for (const k of ['physical', 'wrapped', 'join', 'joinBuckets', 'legacy']) {
         num(c[k]?.tps, `${k} tx/s at ${c.clients} clients`);
         num(c[k]?.p99, `${k} p99 at ${c.clients} clients`);
       }
       if (!c.check.ok) problems.push(`join oversold or lost slots at ${c.clients} clients: ${JSON.stringify(c.check)}`);
+      if (!c.bucketCheck?.ok) problems.push(`bucketed join oversold or lost slots at ${c.clients} clients: ${JSON.stringify(c.bucketCheck)}`);
+      if (c.bucketCheck && c.bucketCheck.participants !== c.bucketCheck.acknowledged) problems.push(`bucketed join at ${c.clients} clients: ${c.bucketCheck.acknowledged} acknowledged, ${c.bucketCheck.participants} rows`);
       if (c.check.participants !== c.check.acknowledged) problems.push(`join at ${c.clients} clients: ${c.check.acknowledged} acknowledged, ${c.check.participants} rows`);
     }
   }

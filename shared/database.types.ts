@@ -312,6 +312,7 @@ export type Database = {
           "price_tiers": Json | null;
           "product_id": string;
           "progress_percent": number | null;
+          "slot_buckets": number;
           "status": Database["public"]["Enums"]["sambatan_status"];
           "title": string;
           "total_slots": number;
@@ -337,6 +338,7 @@ export type Database = {
           "price_tiers"?: Json | null;
           "product_id": string;
           "progress_percent"?: never;
+          "slot_buckets"?: number;
           "status"?: Database["public"]["Enums"]["sambatan_status"];
           "title": string;
           "total_slots": number;
@@ -361,6 +363,7 @@ export type Database = {
           "price_tiers"?: Json | null;
           "product_id"?: string;
           "progress_percent"?: never;
+          "slot_buckets"?: number;
           "status"?: Database["public"]["Enums"]["sambatan_status"];
           "title"?: string;
           "total_slots"?: number;
@@ -690,6 +693,7 @@ export type Database = {
           "p_price_per_slot": number;
           "p_price_tiers"?: Json;
           "p_product_id": string;
+          "p_slot_buckets"?: number;
           "p_title": string;
           "p_total_slots": number;
         };

@@ -145,10 +145,15 @@ export const createCampaignBody = z.strictObject({
     .meta({ description: "Slots kept (paid, or held without a payment window) at the deadline for the campaign to succeed; 1 to total_slots, default total_slots." }),
   price_tiers: priceTiers.nullish(),
   max_slots_per_buyer: slots.nullish().meta({ description: "The most slots one buyer may hold or wait for; default no limit." }),
+  slot_buckets: z.int().min(1).max(64).nullish()
+    .meta({ description: "Rows joins claim slots from, 1 to 64 (default 1): more than 1 lets a flash sale's joins commit side by side. Not with price_tiers." }),
 }).superRefine((b, ctx) => {
   // Cross-field rules zod can see; the RPC checks them again for direct callers.
   if (b.price_per_slot == null && b.price_tiers == null) {
     ctx.addIssue({ code: "custom", path: ["price_per_slot"], message: "is required without price_tiers" });
+  }
+  if ((b.slot_buckets ?? 1) > 1 && b.price_tiers != null) {
+    ctx.addIssue({ code: "custom", path: ["slot_buckets"], message: "cannot be combined with price_tiers" });
   }
   if (b.min_slots != null && b.min_slots > b.total_slots) {
     ctx.addIssue({ code: "custom", path: ["min_slots"], message: "must be at most total_slots" });
@@ -422,6 +427,7 @@ export const campaign = z.strictObject({
   min_slots: z.int(),
   price_tiers: z.array(z.strictObject({ up_to_slot: z.int(), price_per_slot: z.int() })).nullable(),
   max_slots_per_buyer: z.int().nullable(),
+  slot_buckets: z.int(),
   extended_at: nullableTimestamp,
   cancel_reason: z.string().nullable(),
 });

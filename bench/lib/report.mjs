@@ -42,7 +42,11 @@ function headlineBlock(r) {
     lines.push(`- **Hot-campaign join vs the physical limit** (one-row update, autocommit): ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsPhysical)} at ${c.clients}`).join(', ')} clients.`);
     lines.push(`- **Join vs the same one-row update inside PostgREST's transaction shape**: ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsWrapped)} at ${c.clients}`).join(', ')} clients.`);
     lines.push(`- **Join vs the legacy three-round-trip flow**: ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsLegacy)} at ${c.clients}`).join(', ')} clients.`);
-    const ok = r.join.byClients.every((c) => c.check.ok);
+    if (r.join.byClients.every((c) => c.joinBuckets)) {
+      const b = r.join.byClients;
+      lines.push(`- **Hot campaign with ${b[0].buckets} slot buckets vs one campaign row**: ${b.map((c) => `${fmtRatio(c.bucketsVsJoin)} at ${c.clients}`).join(', ')} clients; vs the legacy flow ${b.map((c) => `${fmtRatio(c.bucketsVsLegacy)} at ${c.clients}`).join(', ')}; vs the physical one-row limit ${b.map((c) => `${fmtRatio(c.bucketsVsPhysical)} at ${c.clients}`).join(', ')}.`);
+    }
+    const ok = r.join.byClients.every((c) => c.check.ok && (!c.bucketCheck || c.bucketCheck.ok));
     lines.push(`- **Oversell**: ${ok ? 'none' : 'FOUND'} (filled_slots = Σ quantity of the participants ≤ total_slots on every benchmarked campaign).`);
   }
   if (r.http) {
@@ -80,6 +84,21 @@ function joinBlock(r, j, chart) {
 ${table(['clients', 'physical tx/s', 'physical in PostgREST shape tx/s', 'join_campaign calls/s', 'join / physical', 'join / PostgREST-shaped update', 'physical p50 / p99', 'join p50 / p99'], rows)}${chart}
 
 Oversell check after the runs (filled_slots against the participant rows that hold them):
+
+${checks.map((l) => `- ${l}`).join('\n')}`;
+}
+
+function bucketsBlock(r, j) {
+  const rows = j.byClients.map((c) => [
+    String(c.clients), fmtNum(c.join.tps), fmtNum(c.joinBuckets.tps),
+    `**${fmtRatio(c.bucketsVsJoin)}**`, fmtRatio(c.bucketsVsLegacy), fmtRatio(c.bucketsVsWrapped), fmtRatio(c.bucketsVsPhysical),
+    `${fmtMs(c.join.p50)} / ${fmtMs(c.join.p99)}`, `${fmtMs(c.joinBuckets.p50)} / ${fmtMs(c.joinBuckets.p99)}`,
+  ]);
+  const checks = j.byClients.map((c) =>
+    `${clientsLabel(c.clients)}: ${fmtNum(c.bucketCheck.acknowledged)} joins acknowledged, ${fmtNum(c.bucketCheck.participants)} participant rows, filled_slots with the buckets' claims ${fmtNum(c.bucketCheck.filled_slots)} = held ${fmtNum(c.bucketCheck.held)} ≤ ${fmtNum(c.bucketCheck.total_slots)}: **${c.bucketCheck.ok ? 'no oversell' : 'OVERSOLD'}**`);
+  return `The same hot campaign created with \`slot_buckets = ${j.byClients[0].buckets}\`, measured in the same rounds as section 1 (same script, same buyers' shape).
+
+${table(['clients', 'one row joins/s', `${j.byClients[0].buckets} buckets joins/s`, 'buckets / one row', 'buckets / legacy', 'buckets / PostgREST-shaped update', 'buckets / physical', 'one row p50 / p99', 'buckets p50 / p99'], rows)}
 
 ${checks.map((l) => `- ${l}`).join('\n')}`;
 }
@@ -238,6 +257,7 @@ const BLOCKS = [
   ['headline', 'Headline', () => true, headlineBlock],
   ['join', '1. Hot-campaign join throughput', (r) => r.join, (r, charts) => joinBlock(r, r.join, figure(charts, 'join'))],
   ['join-cpu', '1b. The same on the CPU alone (fsync and synchronous_commit off)', (r) => r.joinCpu, (r, charts) => joinBlock(r, r.joinCpu, figure(charts, 'join-cpu'))],
+  ['buckets', '1c. Hot campaigns past one row: slot buckets', (r) => r.join?.byClients?.every((c) => c.joinBuckets), (r) => bucketsBlock(r, r.join)],
   ['legacy', '2. Against the legacy design', (r) => r.join, legacyBlock],
   ['profile', 'Profile: what bounds a hot campaign', (r) => r.profile, profileBlock],
   ['http', '3. HTTP path', (r) => r.http, httpBlock],

@@ -1,6 +1,7 @@
 // Figures 1 and 2: joins per second on ONE hot campaign at 1, 8 and 32 clients,
 // against the physical limit (one row updated by pgbench) and against the legacy
-// three-round-trip flow, all measured in the same rounds. Plus, when the ratio at 8
+// three-round-trip flow, all measured in the same rounds; and the same hot campaign
+// with slot buckets (figure 1c), in the same rounds too. Plus, when the ratio at 8
 // clients is below 0.8, the profile that says what bounds it.
 
 import { actAsSql, sqlExpression } from '../../dev/db/act-as.mjs';
@@ -39,25 +40,37 @@ const runTag = Math.random().toString(36).slice(2, 8);
 let tagSeq = 0;
 export const tag = () => `${runTag}${++tagSeq}`;
 
-/** A campaign with the most slots a campaign may have, closing tomorrow. */
-export async function hotCampaign(sql, productId, schema = 'public', title = 'Bench hot campaign') {
+/** Slot buckets of the bucketed hot campaign (figure 1c). */
+export const BENCH_BUCKETS = 16;
+
+/** A campaign with the most slots a campaign may have, closing tomorrow; `buckets` > 1 as create_campaign makes it. */
+export async function hotCampaign(sql, productId, schema = 'public', title = 'Bench hot campaign', buckets = 1) {
   const [c] = await sql.unsafe(
     // min_slots is written out: the legacy copy of the table has the column but not our trigger.
-    `insert into ${schema}.sambatan_campaigns (product_id, title, total_slots, min_slots, price_per_slot, deadline)
-     values ($1, $2, 100000, 100000, 1000, now() + interval '1 day') returning id`,
+    `insert into ${schema}.sambatan_campaigns (product_id, title, total_slots, min_slots, price_per_slot, deadline${buckets > 1 ? ', slot_buckets' : ''})
+     values ($1, $2, 100000, 100000, 1000, now() + interval '1 day'${buckets > 1 ? `, ${buckets}` : ''}) returning id`,
     [productId, title],
   );
+  if (buckets > 1) {
+    await sql`insert into sambatan_private.slot_buckets (campaign_id, bucket) select ${c.id}, k from generate_series(0, ${buckets - 1}) k`;
+  }
   return c.id;
 }
 
-/** filled_slots against the participants that hold them; zero oversell means held = filled ≤ total. */
+/**
+ * filled_slots (with the claims its slot buckets hold) against the participants that
+ * hold them; zero oversell means held = filled ≤ total.
+ */
 export async function slotCheck(sql, campaignId, schema = 'public') {
+  const buckets = schema === 'public'
+    ? `+ coalesce((select sum(b.taken) from sambatan_private.slot_buckets b where b.campaign_id = c.id), 0)::int`
+    : '';
   const [r] = await sql.unsafe(
-    `select c.total_slots, c.filled_slots,
+    `select c.total_slots, c.filled_slots ${buckets} as filled_slots,
             coalesce(sum(p.quantity) filter (where p.status in ('pending_payment', 'confirmed')), 0)::int as held,
             count(p.id)::int as participants
        from ${schema}.sambatan_campaigns c left join ${schema}.sambatan_participants p on p.campaign_id = c.id
-      where c.id = $1 group by c.id`,
+      where c.id = $1 group by c.id, c.filled_slots, c.total_slots`,
     [campaignId],
   );
   return { ...r, ok: r.filled_slots === r.held && r.filled_slots <= r.total_slots };
@@ -69,13 +82,18 @@ export async function joinSection(ctx) {
   for (const clients of cfg.clients) {
     const cid = await hotCampaign(db.sql, productId);
     const legacyCid = await hotCampaign(db.sql, productId, 'bench_seed');
-    const runs = { physical: [], wrapped: [], join: [], legacy: [] };
+    const bucketCid = await hotCampaign(db.sql, productId, 'public', 'Bench hot campaign, slot buckets', BENCH_BUCKETS);
+    const runs = { physical: [], wrapped: [], join: [], joinBuckets: [], legacy: [] };
+    const campaignOf = { join: cid, joinBuckets: bucketCid, legacy: legacyCid };
     for (let round = 0; round < cfg.rounds; round++) {
       // Alternate the order so drift from other load on the machine hits every side alike.
-      const order = round % 2 === 0 ? ['physical', 'join', 'legacy', 'wrapped'] : ['wrapped', 'legacy', 'join', 'physical'];
+      const order = round % 2 === 0
+        ? ['physical', 'join', 'joinBuckets', 'legacy', 'wrapped']
+        : ['wrapped', 'legacy', 'joinBuckets', 'join', 'physical'];
       for (const kind of order) {
-        const vars = kind === 'legacy' ? { cid: legacyCid, tag: tag() } : kind === 'join' ? { cid, tag: tag() } : { tag: tag() };
-        const m = await pgbench(db, tmp, { name: kind, script: SCRIPTS[kind], clients, seconds: cfg.seconds, vars });
+        const vars = campaignOf[kind] ? { cid: campaignOf[kind], tag: tag() } : { tag: tag() };
+        const script = SCRIPTS[kind === 'joinBuckets' ? 'join' : kind];
+        const m = await pgbench(db, tmp, { name: kind, script, clients, seconds: cfg.seconds, vars });
         runs[kind].push(m);
         progress(`  ${kind.padEnd(8)} ${String(clients).padStart(2)} clients: ${m.tps.toFixed(0)} tx/s, p99 ${m.p99?.toFixed(2)} ms`);
       }
@@ -83,19 +101,27 @@ export async function joinSection(ctx) {
     const pooled = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, pool(v)]));
     const check = await slotCheck(db.sql, cid);
     const legacyCheck = await slotCheck(db.sql, legacyCid, 'bench_seed');
+    const bucketCheck = await slotCheck(db.sql, bucketCid);
     out.byClients.push({
       clients,
       physical: brief(pooled.physical),
       wrapped: brief(pooled.wrapped),
       join: brief(pooled.join),
       legacy: brief(pooled.legacy),
+      joinBuckets: brief(pooled.joinBuckets),
+      buckets: BENCH_BUCKETS,
       joinVsPhysical: ratio(pooled.join.tps, pooled.physical.tps),
       joinVsWrapped: ratio(pooled.join.tps, pooled.wrapped.tps),
       joinVsLegacy: ratio(pooled.join.tps, pooled.legacy.tps),
+      bucketsVsJoin: ratio(pooled.joinBuckets.tps, pooled.join.tps),
+      bucketsVsPhysical: ratio(pooled.joinBuckets.tps, pooled.physical.tps),
+      bucketsVsWrapped: ratio(pooled.joinBuckets.tps, pooled.wrapped.tps),
+      bucketsVsLegacy: ratio(pooled.joinBuckets.tps, pooled.legacy.tps),
+      bucketCheck: { ...bucketCheck, acknowledged: pooled.joinBuckets.count },
       check: { ...check, acknowledged: pooled.join.count },
       legacyCheck: { ...legacyCheck, acknowledged: pooled.legacy.count },
     });
-    progress(`join at ${clients} clients: ${(pooled.join.tps).toFixed(0)}/s = ${ratio(pooled.join.tps, pooled.physical.tps)?.toFixed(3)} of the physical limit, ${ratio(pooled.join.tps, pooled.legacy.tps)?.toFixed(2)}× the legacy flow; oversell check ${check.ok ? 'ok' : 'FAILED'}`);
+    progress(`join at ${clients} clients: ${(pooled.join.tps).toFixed(0)}/s = ${ratio(pooled.join.tps, pooled.physical.tps)?.toFixed(3)} of the physical limit, ${ratio(pooled.join.tps, pooled.legacy.tps)?.toFixed(2)}× the legacy flow; oversell check ${check.ok ? 'ok' : 'FAILED'}; with ${BENCH_BUCKETS} slot buckets ${(pooled.joinBuckets.tps).toFixed(0)}/s = ${ratio(pooled.joinBuckets.tps, pooled.join.tps)?.toFixed(2)}× one row, oversell check ${bucketCheck.ok ? 'ok' : 'FAILED'}`);
   }
   return out;
 }

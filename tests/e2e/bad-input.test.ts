@@ -405,6 +405,11 @@ for (const [name, v] of [...OPTIONAL_BAD_INTEGERS, ["100001", "100001"], ["above
 for (const [name, v] of [...OPTIONAL_BAD_INTEGERS, ["100001", "100001"]] as [string, string][]) {
   add("campaigns-create", `max_slots_per_buyer ${name}`, 400, V, patched("campaigns-create", { max_slots_per_buyer: raw(v) }));
 }
+for (const [name, v] of [...OPTIONAL_BAD_INTEGERS, ["65", "65"]] as [string, string][]) {
+  add("campaigns-create", `slot_buckets ${name}`, 400, V, patched("campaigns-create", { slot_buckets: raw(v) }));
+}
+add("campaigns-create", "slot_buckets with price_tiers", 400, V,
+  patched("campaigns-create", { slot_buckets: 4, price_tiers: [{ up_to_slot: 5, price_per_slot: 90 }, { up_to_slot: 10, price_per_slot: 100 }] }));
 add("campaigns-create", "price_per_slot missing without price_tiers", 400, V, patched("campaigns-create", { price_per_slot: undefined }));
 add("campaigns-create", "price_per_slot null without price_tiers", 400, V, patched("campaigns-create", { price_per_slot: null }));
 const tier = (up: unknown, price: unknown = 100) => ({ up_to_slot: up, price_per_slot: price });

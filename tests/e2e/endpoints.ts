@@ -175,6 +175,16 @@ export function endpointSuite(start: () => Promise<Stack>) {
       expect(after.body.items.length).toBe(before.body.items.length);
     });
 
+    test("a flash sale with slot_buckets: 30 simultaneous joins for 20 slots over 4 buckets sell exactly 20, the last one locks it", async () => {
+      const c = await createCampaign({ total_slots: 20, slot_buckets: 4 });
+      expect(c.slot_buckets).toBe(4);
+      const buyers = await Promise.all(Array.from({ length: 30 }, () => buyer()));
+      const answers = await Promise.all(buyers.map((b) => join(b.client, c.id, 1)));
+      expect(answers.filter((r) => r.status === 201)).toHaveLength(20);
+      for (const r of answers.filter((r) => r.status !== 201)) expect(errorOf(r)).toMatchObject({ status: 409, code: "CAMPAIGN_FULL" });
+      expect(await get(c.id)).toMatchObject({ status: "locked", filled_slots: 20, available_slots: 0, slot_buckets: 4, progress: { participant_count: 20 } });
+    });
+
     test("unknown product is PRODUCT_NOT_FOUND (404); a disabled one PRODUCT_NOT_ENABLED (409)", async () => {
       const body = { title: "X", total_slots: 10, price_per_slot: 100, deadline: inDays(2) };
       expect(errorOf(await invoke(manager, "campaigns-create", { body: { ...body, product_id: randomUUID() } })))

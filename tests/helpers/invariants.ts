@@ -2,7 +2,12 @@
 // Shared by the db, pg and property tiers.
 
 export const invariantViolationsSql = `
-with held as (
+with exact as (
+  -- A bucketed campaign's fill is its row plus the claims its slot buckets hold.
+  select c.*, c.filled_slots + coalesce((select sum(b.taken) from sambatan_private.slot_buckets b
+                                          where b.campaign_id = c.id), 0) as filled
+    from public.sambatan_campaigns c
+), held as (
   -- Slots a campaign holds: its active participations, or for an expired campaign
   -- the ones refunded when it expired (filled_slots keeps how far it got; a paid
   -- participation cancelled earlier was refunded too, but released its slots then).
@@ -13,15 +18,21 @@ with held as (
    group by campaign_id
 )
 select 'filled_slots_mismatch' as violation, c.id::text as subject
-  from public.sambatan_campaigns c left join held h on h.campaign_id = c.id
- where c.filled_slots <> case when c.status in ('expired', 'cancelled') then coalesce(h.refunded_q, 0)
+  from exact c left join held h on h.campaign_id = c.id
+ where c.filled <> case when c.status in ('expired', 'cancelled') then coalesce(h.refunded_q, 0)
                               else coalesce(h.active_q, 0) end
 union all
-select 'oversold', c.id::text from public.sambatan_campaigns c
- where c.filled_slots > c.total_slots or c.filled_slots < 0
+select 'oversold', c.id::text from exact c
+ where c.filled > c.total_slots or c.filled_slots < 0
 union all
-select 'locked_iff_full', c.id::text from public.sambatan_campaigns c
- where c.status in ('active', 'locked') and (c.status = 'locked') <> (c.filled_slots = c.total_slots)
+select 'locked_iff_full', c.id::text from exact c
+ where c.status in ('active', 'locked') and (c.status = 'locked') <> (c.filled = c.total_slots)
+union all
+-- Buckets hold free slots of active campaigns only, never the last one.
+select 'bucket_escrow', c.id::text from public.sambatan_campaigns c
+ where (select coalesce(sum(b.slots), 0) from sambatan_private.slot_buckets b where b.campaign_id = c.id) > 0
+   and (c.status <> 'active' or c.filled_slots
+        + (select sum(b.slots) from sambatan_private.slot_buckets b where b.campaign_id = c.id) >= c.total_slots)
 union all
 select 'fulfilled_with_unconfirmed', p.id::text
   from public.sambatan_participants p join public.sambatan_campaigns c on c.id = p.campaign_id

@@ -57,7 +57,8 @@ export interface ModelCampaign {
 
 export interface Tier { upToSlot: number; price: number }
 
-export interface CampaignRules { minSlots?: number | null; tiers?: Tier[] | null; cap?: number | null }
+/** buckets: slot_buckets, invisible in every outcome; only its combination with tiers is refused. */
+export interface CampaignRules { minSlots?: number | null; tiers?: Tier[] | null; cap?: number | null; buckets?: number }
 
 export interface ModelEntry {
   campaign: number;
@@ -130,6 +131,7 @@ export class SambatanModel {
   /** create_campaign as a manager; returns the new campaign's index. */
   createCampaign(totalSlots: number, price: number, deadline: number, window: number | null = null, rules: CampaignRules = {}): Outcome<number> {
     if (deadline <= this.now) return fail(SQLSTATE.VALIDATION_FAILED);
+    if ((rules.buckets ?? 1) > 1 && rules.tiers) return fail(SQLSTATE.VALIDATION_FAILED);
     this.campaigns.push({
       totalSlots, filledSlots: 0, price, deadline, status: "active", window,
       minSlots: rules.minSlots ?? totalSlots, tiers: rules.tiers ?? null, cap: rules.cap ?? null, extended: false,

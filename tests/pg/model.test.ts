@@ -55,6 +55,8 @@ interface CampaignSpec {
   min: number | null;
   tiered: boolean;
   cap: number | null;
+  /** slot_buckets: 1 (the campaign row) or a few buckets; refused together with tiers. */
+  buckets: number;
 }
 
 interface History {
@@ -83,6 +85,7 @@ const rules = {
   min: fc.option(fc.integer({ min: 1, max: 4 }), { freq: 2 }),
   tiered: weighted([false, 2], [true, 1]),
   cap: fc.option(fc.integer({ min: 2, max: 4 }), { freq: 5 }),
+  buckets: fc.constantFrom(1, 1, 2, 4),
 };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -208,8 +211,9 @@ async function reset(rateLimit: number) {
 
 // The rows the model predicts and the invariant violations, in one round trip.
 const stateSql = `
-select (select coalesce(json_agg(json_build_object('id', id, 'status', status, 'filled_slots', filled_slots)), '[]')
-          from public.sambatan_campaigns) as campaigns,
+select (select coalesce(json_agg(json_build_object('id', c.id, 'status', c.status, 'filled_slots', c.filled_slots
+                 + coalesce((select sum(b.taken) from sambatan_private.slot_buckets b where b.campaign_id = c.id), 0))), '[]')
+          from public.sambatan_campaigns c) as campaigns,
        (select coalesce(json_agg(json_build_object('id', id, 'status', status, 'amount', amount)), '[]')
           from public.sambatan_participants) as participants,
        (select coalesce(json_agg(json_build_object('id', id, 'status', status, 'participation_id', participation_id)), '[]')
@@ -241,7 +245,7 @@ async function runHistory(h: History): Promise<void> {
 
   const refundIds = new Map<number, string>();
   const refundKey = (participationId: string, reason: string, txn: string | null) => `${participationId}|${reason}|${txn ?? ""}`;
-  const create = async ({ slots, price, halfHoursAhead, window, min, tiered, cap }: CampaignSpec) => {
+  const create = async ({ slots, price, halfHoursAhead, window, min, tiered, cap, buckets }: CampaignSpec) => {
     const deadline = model.now + halfHoursAhead * HALF_HOUR;
     const minSlots = min === null ? null : Math.min(min, slots);
     // Two tiers: the first half a little cheaper (early bird), the rest at the price.
@@ -251,10 +255,10 @@ async function runHistory(h: History): Promise<void> {
     const got = await call(boss, "create_campaign", {
       p_product_id: productId, p_title: "Model", p_total_slots: slots, p_price_per_slot: price * 1000,
       p_deadline: deadlineIso(deadline, model.campaigns.length), p_payment_window_minutes: window,
-      p_min_slots: minSlots, p_max_slots_per_buyer: cap,
+      p_min_slots: minSlots, p_max_slots_per_buyer: cap, p_slot_buckets: buckets,
       p_price_tiers: tiers === null ? null : tiers.map((t) => ({ up_to_slot: t.upToSlot, price_per_slot: t.price })),
     }, model.now);
-    const want = model.createCampaign(slots, price * 1000, deadline, window, { minSlots, tiers, cap });
+    const want = model.createCampaign(slots, price * 1000, deadline, window, { minSlots, tiers, cap, buckets });
     tally("create", got);
     expect(shape(got), `create_campaign ${got.ok ? "" : got.message}`).toBe(shape(want));
     if (got.ok) campaignIds.push(got.value.id);
