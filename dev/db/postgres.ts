@@ -29,11 +29,13 @@ export function postgresDb(url: string, options: PostgresDbOptions): Db & { sql:
       const call = rpcStatement(name, args);
       const as = callerStatement(caller, { ...options, statementTimeoutMs: callOptions.statementTimeoutMs ?? options.statementTimeoutMs });
       try {
-        return await sql.begin(async (tx) => {
-          await tx.unsafe(as.text, as.values as postgres.ParameterOrJSON<never>[]);
-          const [row] = await tx.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[]);
-          return row.result as RpcResult<N>;
-        }) as RpcResult<N>;
+        // Both statements go out at once (postgres.js pipelines a returned array): one
+        // round trip for the caller and the call instead of one each.
+        const [, rows] = await sql.begin((tx) => [
+          tx.unsafe(as.text, as.values as postgres.ParameterOrJSON<never>[]),
+          tx.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[]),
+        ]);
+        return (rows as unknown as { result: RpcResult<N> }[])[0].result;
       } catch (err) {
         throw fromDatabaseError(err);
       }

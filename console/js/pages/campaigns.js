@@ -90,6 +90,7 @@ function createForm(ctx) {
     price_per_slot: input("price_per_slot", { type: "number", min: 1, step: 1, inputmode: "numeric" }),
     deadline: input("deadline", { type: "datetime-local", value: inAWeek }),
     payment_window_minutes: h("input", { name: "payment_window_minutes", type: "number", min: 5, max: 10080, step: 1, inputmode: "numeric" }),
+    slot_buckets: h("input", { name: "slot_buckets", type: "number", min: 1, max: 64, step: 1, inputmode: "numeric" }),
   };
   const form = h("form", {
     class: "inline", id: "create-campaign",
@@ -103,6 +104,7 @@ function createForm(ctx) {
         deadline: wibInputToIso(fields.deadline.value),
       };
       if (fields.payment_window_minutes.value) body.payment_window_minutes = Number(fields.payment_window_minutes.value);
+      if (fields.slot_buckets.value) body.slot_buckets = Number(fields.slot_buckets.value);
       try {
         const created = await call("campaigns-create", { body });
         announce(t("created", { title: created.title }));
@@ -114,6 +116,7 @@ function createForm(ctx) {
   },
   field(t("product"), fields.product_id), field(t("title"), fields.title), field(t("totalSlots"), fields.total_slots),
   field(t("pricePerSlot"), fields.price_per_slot), field(t("deadline"), fields.deadline), field(t("paymentWindow"), fields.payment_window_minutes),
+  field(t("slotBuckets"), fields.slot_buckets),
   h("button", { type: "submit", class: "primary" }, t("createCampaign")));
   return h("section", { "aria-labelledby": "create-title" }, h("h2", { id: "create-title" }, t("createCampaign")), form);
 }
