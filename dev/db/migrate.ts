@@ -21,6 +21,7 @@ export interface Migration {
 
 const supabaseDir = new URL("../../supabase/", import.meta.url);
 const bootstrapFile = new URL("../sql/bootstrap.sql", import.meta.url);
+const seedFile = new URL("seed.sql", supabaseDir);
 
 /** The migration files, in the order the CLI applies them (by version). */
 export async function loadMigrations(dir: URL = new URL("migrations/", supabaseDir)): Promise<Migration[]> {
@@ -33,6 +34,69 @@ export async function loadMigrations(dir: URL = new URL("migrations/", supabaseD
 
 export function loadBootstrap(): Promise<string> {
   return readFile(bootstrapFile, "utf8");
+}
+
+/** Everything migrate() and seed() apply, read once. */
+export interface SchemaFiles {
+  bootstrap: string;
+  migrations: Migration[];
+  /** supabase/seed.sql, or undefined when there is none. */
+  seed?: string;
+}
+
+export async function loadSchemaFiles(): Promise<SchemaFiles> {
+  const [bootstrap, migrations, seed] = await Promise.all([
+    loadBootstrap(),
+    loadMigrations(),
+    readFile(seedFile, "utf8").catch(() => undefined),
+  ]);
+  return { bootstrap, migrations, seed };
+}
+
+/**
+ * A digest of the bootstrap, every migration's file name and text, and the seed:
+ * when it is the one a database was last prepared with, there is nothing new to
+ * apply. Each part is length-prefixed, so text cannot move from one to the next.
+ */
+export function schemaDigest(files: SchemaFiles): string {
+  const hash = createHash("sha256");
+  const parts = [files.bootstrap, ...files.migrations.flatMap((m) => [`${m.version}_${m.name}`, m.sql]), files.seed ?? ""];
+  for (const part of parts) hash.update(`${part.length}:${part}\n`);
+  return hash.digest("hex");
+}
+
+/**
+ * Whether the ledger records every migration file as applied and the seed (when
+ * there is one) as loaded. Read-only: false, not an error, on a database without
+ * the ledger yet. It cannot see the bootstrap; schemaDigest() covers that.
+ */
+export async function isUpToDate(db: SqlExecutor, files: SchemaFiles): Promise<boolean> {
+  const rows = await db.query<{ versions: string[]; seeded: boolean }>(
+    `select array(select version from supabase_migrations.schema_migrations) as versions,
+            exists (select 1 from supabase_migrations.seed_files where path = 'supabase/seed.sql') as seeded`,
+  ).catch(() => undefined);
+  if (!rows?.[0]) return false;
+  const applied = new Set(rows[0].versions);
+  return files.migrations.every((m) => applied.has(m.version)) && (files.seed === undefined || rows[0].seeded);
+}
+
+/**
+ * Applied migrations whose file has changed since: the database keeps the text it
+ * ran (recorded by migrate() as the only statement), and migrations are never
+ * re-applied, so the change would otherwise go unnoticed.
+ */
+export async function changedMigrations(db: SqlExecutor, migrations: Migration[]): Promise<string[]> {
+  if (migrations.length === 0) return [];
+  const rows = await db.query<{ version: string; statements: string[] | null }>(
+    "select version, statements from supabase_migrations.schema_migrations",
+  );
+  const recorded = new Map(rows.map((r) => [r.version, r.statements]));
+  return migrations
+    .filter((m) => {
+      const statements = recorded.get(m.version);
+      return statements?.length === 1 && statements[0] !== m.sql;
+    })
+    .map((m) => `${m.version}_${m.name}`);
 }
 
 const ledger = `
@@ -93,7 +157,7 @@ export async function migrate(db: SqlExecutor, options: MigrateOptions = {}): Pr
 export async function seed(db: SqlExecutor, log: (line: string) => void = () => {}): Promise<boolean> {
   let sql: string;
   try {
-    sql = await readFile(new URL("seed.sql", supabaseDir), "utf8");
+    sql = await readFile(seedFile, "utf8");
   } catch {
     return false;
   }

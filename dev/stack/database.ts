@@ -1,12 +1,24 @@
 // The stack's database: embedded PGlite in a local folder by default, or the
 // PostgreSQL at DATABASE_URL. Either way the bootstrap and pending migrations are
-// applied on start and supabase/seed.sql is loaded once.
+// applied on start and supabase/seed.sql is loaded once. A PGlite directory notes
+// the digest of the schema files it was last prepared with, so a restart with the
+// same files skips re-running the bootstrap (most of a restart's SQL) once the ledger
+// confirms that nothing is pending.
 
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { migrate, seed, type SqlExecutor } from "../db/migrate.ts";
+import {
+  changedMigrations,
+  isUpToDate,
+  loadSchemaFiles,
+  migrate,
+  schemaDigest,
+  seed,
+  type SchemaFiles,
+  type SqlExecutor,
+} from "../db/migrate.ts";
 import type { Db } from "../../shared/db/port.ts";
 import { pgliteDb } from "../db/pglite.ts";
 import { postgresDb } from "../db/postgres.ts";
@@ -35,16 +47,46 @@ export async function openDatabase(options: DatabaseOptions): Promise<StackDatab
   return options.databaseUrl ? await openPostgres(options.databaseUrl, options) : await openPglite(options);
 }
 
-async function prepare(executor: SqlExecutor, log: (line: string) => void): Promise<void> {
+/** Applies the bootstrap, pending migrations and the seed; returns the versions applied now. */
+async function prepare(executor: SqlExecutor, log: (line: string) => void): Promise<string[]> {
   const applied = await migrate(executor, { log });
   log(applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
   await seed(executor, log);
+  return applied;
+}
+
+// Inside the data directory, so it goes wherever the data goes: deleted, copied, restored.
+// PostgreSQL leaves files it does not know alone.
+const DIGEST_FILE = "sambatan-schema.sha256";
+
+/** Prepares a PGlite directory, or only checks it when it was prepared with these very files. */
+async function preparePglite(executor: SqlExecutor, files: SchemaFiles, digestFile: string, log: (line: string) => void): Promise<void> {
+  const digest = schemaDigest(files);
+  const noted = await readFile(digestFile, "utf8").then((text) => text.trim(), () => undefined);
+  // The ledger still has the last word: a directory PGlite had to initialise anew has none.
+  if (noted === digest && await isUpToDate(executor, files)) {
+    log("database schema is up to date");
+    return;
+  }
+  const appliedNow = new Set(await prepare(executor, log));
+  const changed = await changedMigrations(executor, files.migrations.filter((m) => !appliedNow.has(m.version)));
+  if (changed.length) {
+    // No digest then: every start says it again until the directory is rebuilt.
+    log(`warning: ${changed.join(", ")} changed after this database applied it; it still runs the old SQL. ` +
+      "Put the change in a new migration, or move the data directory aside to rebuild it");
+    return;
+  }
+  // Only a shortcut for the next start: failing to note it must not stop this one.
+  await writeFile(digestFile, `${digest}\n`).catch(() => {});
 }
 
 async function openPglite(options: DatabaseOptions): Promise<StackDatabase> {
   const inMemory = options.dataDir.startsWith("memory://");
   // PGlite needs the parent of its data directory; the first open runs initdb (a few seconds).
   if (!inMemory) await mkdir(dirname(options.dataDir), { recursive: true });
+  // Read while PGlite starts; an in-memory database is new every time, with nothing to check.
+  const files = inMemory ? undefined : loadSchemaFiles();
+  files?.catch(() => {});
   const pg = await PGlite.create(options.dataDir, { extensions: pgliteExtensions });
   const db = pgliteDb(pg, options.limits);
   const executor: SqlExecutor = {
@@ -52,7 +94,8 @@ async function openPglite(options: DatabaseOptions): Promise<StackDatabase> {
     query: async <T>(sql: string, params?: unknown[]) => (await db.exclusive((p) => p.query<T>(sql, params))).rows,
   };
   try {
-    await prepare(executor, options.log);
+    if (files) await preparePglite(executor, await files, join(options.dataDir, DIGEST_FILE), options.log);
+    else await prepare(executor, options.log);
   } catch (err) {
     await pg.close().catch(() => {});
     throw err;
