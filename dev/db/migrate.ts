@@ -130,19 +130,21 @@ export interface MigrateOptions {
   /** Apply dev/sql/bootstrap.sql first (never on a Supabase project). Default true. */
   bootstrap?: boolean;
   log?: (line: string) => void;
+  /** The files as loadSchemaFiles() read them; read here when not given. */
+  files?: SchemaFiles;
 }
 
 /** Applies what is pending; returns the versions applied now. */
 export async function migrate(db: SqlExecutor, options: MigrateOptions = {}): Promise<string[]> {
   const log = options.log ?? (() => {});
-  if (options.bootstrap ?? true) await db.exec(await loadBootstrap());
+  if (options.bootstrap ?? true) await db.exec(options.files?.bootstrap ?? await loadBootstrap());
   await db.exec(ledger);
   const applied = new Set(
     (await db.query<{ version: string }>("select version from supabase_migrations.schema_migrations"))
       .map((r) => r.version),
   );
   const done: string[] = [];
-  for (const m of await loadMigrations()) {
+  for (const m of options.files?.migrations ?? await loadMigrations()) {
     if (applied.has(m.version)) continue;
     log(`applying migration ${m.version}_${m.name}`);
     await inTransaction(db, `${m.sql}
@@ -153,14 +155,13 @@ export async function migrate(db: SqlExecutor, options: MigrateOptions = {}): Pr
   return done;
 }
 
-/** Loads supabase/seed.sql once per content hash, recorded like the CLI's seed_files. */
-export async function seed(db: SqlExecutor, log: (line: string) => void = () => {}): Promise<boolean> {
-  let sql: string;
-  try {
-    sql = await readFile(seedFile, "utf8");
-  } catch {
-    return false;
-  }
+/**
+ * Loads supabase/seed.sql once per content hash, recorded like the CLI's seed_files.
+ * With `files` (as loadSchemaFiles() read them) the file is not read again.
+ */
+export async function seed(db: SqlExecutor, log: (line: string) => void = () => {}, files?: SchemaFiles): Promise<boolean> {
+  const sql = files ? files.seed : await readFile(seedFile, "utf8").catch(() => undefined);
+  if (sql === undefined) return false;
   await db.exec(ledger);
   const rows = await db.query("select 1 from supabase_migrations.seed_files where path = 'supabase/seed.sql'");
   if (rows.length > 0) return false;

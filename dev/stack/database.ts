@@ -47,11 +47,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<StackDatab
   return options.databaseUrl ? await openPostgres(options.databaseUrl, options) : await openPglite(options);
 }
 
-/** Applies the bootstrap, pending migrations and the seed; returns the versions applied now. */
-async function prepare(executor: SqlExecutor, log: (line: string) => void): Promise<string[]> {
-  const applied = await migrate(executor, { log });
+/**
+ * Applies the bootstrap, pending migrations and the seed (from `files` when given, read
+ * once); returns the versions applied now.
+ */
+async function prepare(executor: SqlExecutor, log: (line: string) => void, files?: SchemaFiles): Promise<string[]> {
+  const applied = await migrate(executor, { log, files });
   log(applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
-  await seed(executor, log);
+  await seed(executor, log, files);
   return applied;
 }
 
@@ -68,7 +71,7 @@ async function preparePglite(executor: SqlExecutor, files: SchemaFiles, digestFi
     log("database schema is up to date");
     return;
   }
-  const appliedNow = new Set(await prepare(executor, log));
+  const appliedNow = new Set(await prepare(executor, log, files));
   const changed = await changedMigrations(executor, files.migrations.filter((m) => !appliedNow.has(m.version)));
   if (changed.length) {
     // No digest then: every start says it again until the directory is rebuilt.
