@@ -63,7 +63,7 @@ export async function hotCampaign(sql, productId, schema = 'public', title = 'Be
  */
 export async function slotCheck(sql, campaignId, schema = 'public') {
   const buckets = schema === 'public'
-    ? `+ coalesce((select sum(b.taken) from sambatan_private.slot_buckets b where b.campaign_id = c.id), 0)::int`
+    ? '+ sambatan_private.bucket_claims(c.id)'
     : '';
   const [r] = await sql.unsafe(
     `select c.total_slots, c.filled_slots ${buckets} as filled_slots,

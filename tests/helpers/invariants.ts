@@ -4,8 +4,7 @@
 export const invariantViolationsSql = `
 with exact as (
   -- A bucketed campaign's fill is its row plus the claims its slot buckets hold.
-  select c.*, c.filled_slots + coalesce((select sum(b.taken) from sambatan_private.slot_buckets b
-                                          where b.campaign_id = c.id), 0) as filled
+  select c.*, c.filled_slots + sambatan_private.bucket_claims(c.id) as filled
     from public.sambatan_campaigns c
 ), held as (
   -- Slots a campaign holds: its active participations, or for an expired campaign

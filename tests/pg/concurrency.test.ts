@@ -21,8 +21,7 @@ async function newCampaign(slots: number, deadline = new Date(Date.now() + 86_40
 /** The campaign's fill as readers see it: its row plus the claims its slot buckets hold. */
 async function exactFill(id: string) {
   const [c] = await db.sql`
-    select c.status, c.filled_slots + coalesce((select sum(b.taken) from sambatan_private.slot_buckets b
-                                                 where b.campaign_id = c.id), 0)::int as filled_slots
+    select c.status, c.filled_slots + sambatan_private.bucket_claims(c.id) as filled_slots
       from public.sambatan_campaigns c where c.id = ${id}`;
   return c;
 }

@@ -211,8 +211,8 @@ async function reset(rateLimit: number) {
 
 // The rows the model predicts and the invariant violations, in one round trip.
 const stateSql = `
-select (select coalesce(json_agg(json_build_object('id', c.id, 'status', c.status, 'filled_slots', c.filled_slots
-                 + coalesce((select sum(b.taken) from sambatan_private.slot_buckets b where b.campaign_id = c.id), 0))), '[]')
+select (select coalesce(json_agg(json_build_object('id', c.id, 'status', c.status,
+                 'filled_slots', c.filled_slots + sambatan_private.bucket_claims(c.id))), '[]')
           from public.sambatan_campaigns c) as campaigns,
        (select coalesce(json_agg(json_build_object('id', id, 'status', status, 'amount', amount)), '[]')
           from public.sambatan_participants) as participants,
