@@ -579,12 +579,12 @@ grant execute on function public.join_campaign(uuid, integer, text, text, text, 
 -- buckets folded) or FOR NO KEY UPDATE; the lifecycle sweep folds before it releases
 -- or settles, and folds active bucketed campaigns so the campaign rows catch up.
 
-create or replace function public.cancel_participation(p_participation_id uuid, p_reason text DEFAULT NULL::text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+create or replace function public.cancel_participation(p_participation_id uuid, p_reason text default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
 declare
   v_user uuid := auth.uid();
   v_manager boolean := public.sambatan_has_permission('sambatan.manage');
@@ -654,13 +654,13 @@ begin
   end if;
   return sambatan_private.participation_json(v_participant);
 end
-$function$;
+$$;
 
-create or replace function sambatan_private.close_one(p_campaign_id uuid, p_to sambatan_status, p_reason text DEFAULT NULL::text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
+create or replace function sambatan_private.close_one(p_campaign_id uuid, p_to public.sambatan_status, p_reason text default null)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
 declare
   v_campaign public.sambatan_campaigns;
 begin
@@ -674,14 +674,14 @@ begin
   perform sambatan_private.close_campaigns(array[p_campaign_id], p_to, p_reason);
   return sambatan_private.campaign_json(sambatan_private.find_campaign(p_campaign_id));
 end
-$function$;
+$$;
 
 create or replace function public.cancel_campaign(p_campaign_id uuid, p_reason text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
 declare
   v_campaign public.sambatan_campaigns;
 begin
@@ -702,14 +702,14 @@ begin
   perform sambatan_private.close_campaigns(array[p_campaign_id], 'cancelled', btrim(p_reason));
   return sambatan_private.campaign_json(sambatan_private.find_campaign(p_campaign_id));
 end
-$function$;
+$$;
 
 create or replace function public.extend_campaign(p_campaign_id uuid, p_deadline timestamp with time zone)
- RETURNS jsonb
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
 declare
   v_now timestamptz := sambatan_private.clock();
   v_campaign public.sambatan_campaigns;
@@ -748,13 +748,13 @@ begin
     'from', sambatan_private.iso(v_from), 'to', sambatan_private.iso(p_deadline)));
   return sambatan_private.campaign_json(v_campaign);
 end
-$function$;
+$$;
 
 create or replace function sambatan_private.lock_participation(p_participation_id uuid)
- RETURNS sambatan_participants
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
+returns public.sambatan_participants
+language plpgsql
+set search_path = ''
+as $$
 declare
   v_campaign_id uuid;
   v_participant public.sambatan_participants;
@@ -766,14 +766,14 @@ begin
   end if;
   return v_participant;
 end
-$function$;
+$$;
 
 create or replace function public.leave_waitlist(p_entry_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
 declare
   v_user uuid := sambatan_private.require_user();
   v_now timestamptz := sambatan_private.clock();
@@ -803,13 +803,13 @@ begin
     'entry_id', v_entry.id, 'quantity', v_entry.quantity));
   return sambatan_private.waitlist_entry_json(v_entry);
 end
-$function$;
+$$;
 
 create or replace function sambatan_private.erase_user(p_user_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
 declare
   v_now timestamptz := sambatan_private.clock();
   v_pseudonym uuid := sambatan_private.new_pseudonym();
@@ -867,13 +867,13 @@ begin
     from public.sambatan_participants p where p.id = any(v_ids);
   return v_counts || jsonb_build_object('pseudonym', v_pseudonym);
 end
-$function$;
+$$;
 
 create or replace function sambatan_private.sweep(p_batch_size integer)
- RETURNS TABLE(r_campaign uuid, r_from sambatan_status, r_to sambatan_status, r_participants bigint, r_amount bigint)
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
+returns table (r_campaign uuid, r_from public.sambatan_status, r_to public.sambatan_status, r_participants bigint, r_amount bigint)
+language plpgsql
+set search_path = ''
+as $$
 declare
   v_now timestamptz := sambatan_private.clock();
   v_due uuid[];
@@ -946,15 +946,16 @@ begin
     select e.r_campaign, e.r_from, 'expired'::public.sambatan_status, e.r_participants, e.r_amount
       from sambatan_private.close_campaigns(coalesce(v_overdue, '{}'), 'expired', 'deadline_passed') e;
 end
-$function$;
+$$;
 
 -- The dashboard's fill rate counts the claims held in buckets.
 create or replace function public.sambatan_dashboard_summary()
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
 declare
   v_now timestamptz := sambatan_private.clock();
   v_campaigns jsonb;
@@ -996,4 +997,4 @@ begin
     'amounts', v_amounts,
     'generated_at', sambatan_private.iso(v_now));
 end
-$function$;
+$$;
