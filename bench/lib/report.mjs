@@ -69,6 +69,11 @@ function headlineBlock(r) {
   return lines.join('\n');
 }
 
+/** One oversell check of a join table: what was acknowledged against what is held. */
+function oversellLine(clients, check, filled) {
+  return `${clientsLabel(clients)}: ${fmtNum(check.acknowledged)} joins acknowledged, ${fmtNum(check.participants)} participant rows, ${filled} ${fmtNum(check.filled_slots)} = held ${fmtNum(check.held)} ≤ ${fmtNum(check.total_slots)}: **${check.ok ? 'no oversell' : 'OVERSOLD'}**`;
+}
+
 function joinBlock(r, j, chart) {
   const rows = j.byClients.map((c) => [
     String(c.clients),
@@ -77,8 +82,7 @@ function joinBlock(r, j, chart) {
     `${fmtMs(c.physical.p50)} / ${fmtMs(c.physical.p99)}`,
     `${fmtMs(c.join.p50)} / ${fmtMs(c.join.p99)}`,
   ]);
-  const checks = j.byClients.map((c) =>
-    `${clientsLabel(c.clients)}: ${fmtNum(c.check.acknowledged)} joins acknowledged, ${fmtNum(c.check.participants)} participant rows, filled_slots ${fmtNum(c.check.filled_slots)} = held ${fmtNum(c.check.held)} ≤ ${fmtNum(c.check.total_slots)}: **${c.check.ok ? 'no oversell' : 'OVERSOLD'}**`);
+  const checks = j.byClients.map((c) => oversellLine(c.clients, c.check, 'filled_slots'));
   return `Each figure pools ${j.rounds} rounds of ${j.seconds} s, interleaved with the baselines in alternating order.
 
 ${table(['clients', 'physical tx/s', 'physical in PostgREST shape tx/s', 'join_campaign calls/s', 'join / physical', 'join / PostgREST-shaped update', 'physical p50 / p99', 'join p50 / p99'], rows)}${chart}
@@ -94,8 +98,7 @@ function bucketsBlock(r, j) {
     `**${fmtRatio(c.bucketsVsJoin)}**`, fmtRatio(c.bucketsVsLegacy), fmtRatio(c.bucketsVsWrapped), fmtRatio(c.bucketsVsPhysical),
     `${fmtMs(c.join.p50)} / ${fmtMs(c.join.p99)}`, `${fmtMs(c.joinBuckets.p50)} / ${fmtMs(c.joinBuckets.p99)}`,
   ]);
-  const checks = j.byClients.map((c) =>
-    `${clientsLabel(c.clients)}: ${fmtNum(c.bucketCheck.acknowledged)} joins acknowledged, ${fmtNum(c.bucketCheck.participants)} participant rows, filled_slots with the buckets' claims ${fmtNum(c.bucketCheck.filled_slots)} = held ${fmtNum(c.bucketCheck.held)} ≤ ${fmtNum(c.bucketCheck.total_slots)}: **${c.bucketCheck.ok ? 'no oversell' : 'OVERSOLD'}**`);
+  const checks = j.byClients.map((c) => oversellLine(c.clients, c.bucketCheck, "filled_slots with the buckets' claims"));
   return `The same hot campaign created with \`slot_buckets = ${j.byClients[0].buckets}\`, measured in the same rounds as section 1 (same script, same buyers' shape).
 
 ${table(['clients', 'one row joins/s', `${j.byClients[0].buckets} buckets joins/s`, 'buckets / one row', 'buckets / legacy', 'buckets / PostgREST-shaped update', 'buckets / physical', 'one row p50 / p99', 'buckets p50 / p99'], rows)}
