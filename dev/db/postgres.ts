@@ -1,11 +1,12 @@
 // The postgres.js adapter (DATABASE_URL): the local stack on a real PostgreSQL,
 // the pg tests and the benchmarks. Each call is one transaction that first becomes
-// the caller, exactly as PostgREST does.
+// the caller, exactly as PostgREST does, sent as one simple Query message: one
+// round trip per request (see requestSql).
 
 import postgres from "postgres";
-import { fromDatabaseError } from "../../shared/errors.ts";
+import { DomainError, fromDatabaseError } from "../../shared/errors.ts";
 import type { CallOptions, Caller, Db, RpcArgs, RpcName, RpcResult } from "../../shared/db/port.ts";
-import { callerStatement, JSON_TEXT_TYPES, type Limits, rpcStatement } from "./sql.ts";
+import { JSON_TEXT_TYPES, type Limits, requestSql } from "./sql.ts";
 
 export interface PostgresDbOptions extends Limits {
   /** Pool size (default 10). */
@@ -16,7 +17,10 @@ export function postgresDb(url: string, options: PostgresDbOptions): Db & { sql:
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    connection: { application_name: "sambatan-functions" },
+    // requestSql quotes values in, which is safe only with standard_conforming_strings
+    // on (PostgreSQL's default): a startup setting outranks any role or database
+    // default, and the server's report of it is checked before every request.
+    connection: { application_name: "sambatan-functions", standard_conforming_strings: "on" },
     // After an outage answer quickly: the default backoff grows to 20 s between
     // reconnects, leaving requests waiting long after the database is back.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
@@ -26,16 +30,21 @@ export function postgresDb(url: string, options: PostgresDbOptions): Db & { sql:
   return {
     sql,
     async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, caller: Caller, callOptions: CallOptions = {}): Promise<RpcResult<N>> {
-      const call = rpcStatement(name, args);
-      const as = callerStatement(caller, { ...options, statementTimeoutMs: callOptions.statementTimeoutMs ?? options.statementTimeoutMs });
+      let text: string;
       try {
-        // Both statements go out at once (postgres.js pipelines a returned array): one
-        // round trip for the caller and the call instead of one each.
-        const [, rows] = await sql.begin((tx) => [
-          tx.unsafe(as.text, as.values as postgres.ParameterOrJSON<never>[]),
-          tx.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[]),
-        ]);
-        return (rows as unknown as { result: RpcResult<N> }[])[0].result;
+        text = requestSql(caller, { ...options, statementTimeoutMs: callOptions.statementTimeoutMs ?? options.statementTimeoutMs }, name, args);
+      } catch (err) {
+        if (err instanceof RangeError) throw new DomainError("VALIDATION_FAILED", { reason: "invalid_value" }, { cause: err });
+        throw err;
+      }
+      const conforming = sql.parameters.standard_conforming_strings;
+      if (conforming !== undefined && conforming !== "on") {
+        throw new DomainError("INTERNAL", {}, { cause: new Error("standard_conforming_strings is off: values cannot be quoted safely") });
+      }
+      try {
+        // Two statements, two results: the caller's settings, then the call's row.
+        const results = await sql.unsafe(text).simple() as unknown as [unknown, { result: RpcResult<N> }[]];
+        return results[1][0].result;
       } catch (err) {
         throw fromDatabaseError(err);
       }

@@ -2,7 +2,7 @@
 // per request, written out. Becoming the caller is act-as.mjs, the one builder the
 // tests and benchmarks use too.
 
-import { actAs } from "./act-as.mjs";
+import { actAs, actAsSql } from "./act-as.mjs";
 import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type UntypedArgs } from "../../shared/db/port.ts";
 
 export interface Statement {
@@ -23,6 +23,35 @@ export function callerStatement(caller: Caller, limits: Limits): Statement {
     lock_timeout: `${limits.lockTimeoutMs}ms`,
     statement_timeout: `${limits.statementTimeoutMs}ms`,
   });
+}
+
+/**
+ * The whole request as one SQL text for the simple query protocol: becoming the
+ * caller, then the call. PostgreSQL runs the statements of one simple Query message
+ * as one implicit transaction (all of it or nothing, the settings local to it), so a
+ * request is one round trip instead of begin, caller, call and commit.
+ *
+ * Values are quoted in, as untyped literals: PostgreSQL infers their types from the
+ * function's signature exactly as it does for untyped parameters. Quoting doubles
+ * `'` and nothing else, which is the whole of the escaping when
+ * standard_conforming_strings is on (the adapter requires it); a NUL, which no
+ * PostgreSQL text can hold and which would cut the message short, is refused.
+ */
+export function requestSql(caller: Caller, limits: Limits, name: string, args: UntypedArgs): string {
+  assertCallerRole(caller.role);
+  assertRpcName(name);
+  const settings = { lock_timeout: `${limits.lockTimeoutMs}ms`, statement_timeout: `${limits.statementTimeoutMs}ms` };
+  const call = callStatement(name, args);
+  const text = call.text.replace(/\$(\d+)/g, (_, i: string) => literal(call.values[Number(i) - 1]));
+  return `${actAsSql(caller, settings)}; ${text}`;
+}
+
+/** `value` as an untyped SQL literal (or NULL); see requestSql. */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  const text = String(value);
+  if (text.includes("\0")) throw new RangeError("a value holds a NUL character, which PostgreSQL text cannot hold");
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { argsFrom, RPC_NAMES } from "../../shared/db/port.ts";
 import { actAs, actAsSql, sqlExpression } from "../../dev/db/act-as.mjs";
-import { callerStatement, rpcStatement } from "../../dev/db/sql.ts";
+import { callerStatement, literal, requestSql, rpcStatement } from "../../dev/db/sql.ts";
 
 const limits = { lockTimeoutMs: 3000, statementTimeoutMs: 8000 };
 
@@ -39,6 +39,33 @@ describe("the direct adapters' SQL", () => {
     // The claims' role always agrees with the role set.
     const s = callerStatement({ role: "anon", claims: { role: "service_role" } }, limits);
     expect(JSON.parse(s.values[1] as string).role).toBe("anon");
+  });
+
+  test("writes a request as one message: the caller's settings, then the call with quoted untyped literals", () => {
+    const caller = { role: "authenticated", claims: { sub: "u" } } as const;
+    expect(requestSql(caller, limits, "join_campaign", { p_campaign_id: "c", p_quantity: 3, p_note: null, p_idempotency_key: undefined }))
+      .toBe(
+        `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '{"sub":"u","role":"authenticated"}', true), ` +
+          `set_config('lock_timeout', '3000ms', true), set_config('statement_timeout', '8000ms', true); ` +
+          `select public.join_campaign(p_campaign_id => 'c', p_quantity => '3', p_note => NULL) as result`,
+      );
+    // Dates as ISO text, objects as JSON text, as the parameterised statement sends them.
+    expect(requestSql({ role: "service_role" }, limits, "create_campaign", { p_deadline: new Date("2030-01-02T03:04:05.000Z"), p_price_tiers: [{ a: "x'y" }] }))
+      .toMatch(/p_deadline => '2030-01-02T03:04:05.000Z', p_price_tiers => '\[\{"a":"x''y"\}\]'\) as result$/);
+  });
+
+  test("quotes every value so it stays one literal, and refuses what cannot be one", () => {
+    // A quote is doubled; with standard_conforming_strings a backslash is an ordinary character.
+    expect(literal(`'); drop table products; --`)).toBe(`'''); drop table products; --'`);
+    expect(literal(`C:\\'`)).toBe(`'C:\\'''`);
+    expect(literal(null)).toBe("NULL");
+    expect(literal(12)).toBe("'12'");
+    expect(() => literal("a\u0000b")).toThrow(RangeError);
+    // A value holding "$2" is not read as a placeholder.
+    expect(requestSql({ role: "anon" }, limits, "list_campaigns", { p_cursor: "$2", p_limit: 5 }))
+      .toMatch(/p_cursor => '\$2', p_limit => '5'\) as result$/);
+    expect(() => requestSql({ role: "postgres" as never }, limits, "list_campaigns", {})).toThrow(/may not call/);
+    expect(() => requestSql({ role: "anon" }, limits, "pg_sleep", {})).toThrow(/allow-list/);
   });
 
   test("argsFrom prefixes input fields and renames the few that differ", () => {
