@@ -68,15 +68,23 @@ export async function authenticate(req: Request, rule: AuthRule, config: Config)
 
   // An API key that is sent must be one of ours, whatever else matches: a wrong
   // publishable key next to a valid user token is still a wrong key.
+  const modes = modesFor(rule);
+  let verified: Awaited<ReturnType<typeof verifyCredentials>> | undefined;
   if (credentials.apikey) {
     const key = await verifyCredentials({ token: null, apikey: credentials.apikey }, {
       auth: ["publishable:*", "secret:*"],
       env,
     });
-    if (key.error) throw unauthenticated("invalid_api_key");
+    if (key.error || !key.data) throw unauthenticated("invalid_api_key");
+    // With no token the key is the whole credential and what it matched decides: the
+    // constant-time comparisons (three WebCrypto calls per key tried) run once.
+    if (!credentials.token) {
+      if (!modes.includes(`${key.data.authMode}:*` as ServerMode)) throw unauthenticated("invalid_credentials");
+      verified = key;
+    }
   }
 
-  const { data, error } = await verifyCredentials(credentials, { auth: modesFor(rule), env });
+  const { data, error } = verified ?? await verifyCredentials(credentials, { auth: modes, env });
   if (error || !data) {
     if (error && error.status >= 500) throw new DomainError("INTERNAL", {}, { cause: error });
     throw unauthenticated("invalid_credentials");
