@@ -25,7 +25,7 @@ beforeAll(async () => {
   campaignId = c.id;
 }, 60_000);
 afterAll(async () => {
-  await adapter?.close();
+  await adapter?.close?.();
   await db?.drop();
 });
 
@@ -39,6 +39,7 @@ test("text that looks like SQL, quotes, backslashes and placeholders is stored e
   for (const address of hostile) {
     const me = buyer();
     const result = await adapter.rpc("join_campaign", { p_campaign_id: campaignId, p_quantity: 1, p_shipping_address: address, p_note: address }, asCaller(me));
+    if (!("participation" in result)) throw new Error("expected a participation");
     const [row] = await db.sql`select shipping_address, note, user_id from public.sambatan_participants where id = ${result.participation.id}`;
     expect(row).toEqual({ shipping_address: address, note: address, user_id: me.sub });
   }
@@ -49,7 +50,7 @@ test("text that looks like SQL, quotes, backslashes and placeholders is stored e
 test("numbers, nulls and JSON reach the function typed by its signature", async () => {
   const me = buyer();
   const result = await adapter.rpc("join_campaign", { p_campaign_id: campaignId, p_quantity: 3, p_shipping_address: "Jl. Angka 3", p_note: null }, asCaller(me));
-  expect(result.participation).toMatchObject({ quantity: 3, amount: 3000, note: null });
+  expect("participation" in result && result.participation).toMatchObject({ quantity: 3, amount: 3000, note: null });
 });
 
 test("a NUL in a value is refused as bad input before anything is sent", async () => {
@@ -69,7 +70,7 @@ test("a failed call writes nothing, and the next request on the connection runs 
   expect(after).toBe(before);
   // Every pooled connection again: anon is refused, not served as the buyer.
   for (let i = 0; i < 4; i++) {
-    const mine = await adapter.rpc("my_participations", {}, asCaller(me));
+    const mine = await adapter.rpc("my_participations", {}, asCaller(me)) as { items: unknown[] };
     expect(mine.items).toEqual([]);
     await expect(adapter.rpc("my_participations", {}, asCaller({ role: "anon" }))).rejects.toMatchObject({ code: "FORBIDDEN" });
   }

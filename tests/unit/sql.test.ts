@@ -50,7 +50,7 @@ describe("the direct adapters' SQL", () => {
           `select public.join_campaign(p_campaign_id => 'c', p_quantity => '3', p_note => NULL) as result`,
       );
     // Dates as ISO text, objects as JSON text, as the parameterised statement sends them.
-    expect(requestSql({ role: "service_role" }, limits, "create_campaign", { p_deadline: new Date("2030-01-02T03:04:05.000Z"), p_price_tiers: [{ a: "x'y" }] }))
+    expect(requestSql({ role: "service_role", claims: {} }, limits, "create_campaign", { p_deadline: new Date("2030-01-02T03:04:05.000Z"), p_price_tiers: [{ a: "x'y" }] }))
       .toMatch(/p_deadline => '2030-01-02T03:04:05.000Z', p_price_tiers => '\[\{"a":"x''y"\}\]'\) as result$/);
   });
 
@@ -62,10 +62,10 @@ describe("the direct adapters' SQL", () => {
     expect(literal(12)).toBe("'12'");
     expect(() => literal("a\u0000b")).toThrow(RangeError);
     // A value holding "$2" is not read as a placeholder.
-    expect(requestSql({ role: "anon" }, limits, "list_campaigns", { p_cursor: "$2", p_limit: 5 }))
+    expect(requestSql({ role: "anon", claims: {} }, limits, "list_campaigns", { p_cursor: "$2", p_limit: 5 }))
       .toMatch(/p_cursor => '\$2', p_limit => '5'\) as result$/);
-    expect(() => requestSql({ role: "postgres" as never }, limits, "list_campaigns", {})).toThrow(/may not call/);
-    expect(() => requestSql({ role: "anon" }, limits, "pg_sleep", {})).toThrow(/allow-list/);
+    expect(() => requestSql({ role: "postgres" as never, claims: {} }, limits, "list_campaigns", {})).toThrow(/may not call/);
+    expect(() => requestSql({ role: "anon", claims: {} }, limits, "pg_sleep", {})).toThrow(/allow-list/);
   });
 
   test("argsFrom prefixes input fields and renames the few that differ", () => {
