@@ -34,14 +34,16 @@ export async function stackOnFreshDatabase(options: StackOptions = {}, poolSize 
     await db.drop();
     throw err;
   }
-  return {
+  const env: PgStack = {
     stack,
     db,
+    // The stack held now: a test may have replaced a killed one (webhooks.test.ts).
     async stop() {
-      await stack.stop();
+      await env.stack.stop();
       await db.drop();
     },
   };
+  return env;
 }
 
 /** The tables a request could write to that the state must always include. */
