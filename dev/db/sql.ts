@@ -19,10 +19,12 @@ export interface Limits {
 export function callerStatement(caller: Caller, limits: Limits): Statement {
   // Only the API roles: a caller must never become a role the claims did not earn.
   assertCallerRole(caller.role);
-  return actAs(caller, {
-    lock_timeout: `${limits.lockTimeoutMs}ms`,
-    statement_timeout: `${limits.statementTimeoutMs}ms`,
-  });
+  return actAs(caller, limitSettings(limits));
+}
+
+/** The bounded waits every request runs under, as transaction-local settings. */
+function limitSettings(limits: Limits): Record<string, string> {
+  return { lock_timeout: `${limits.lockTimeoutMs}ms`, statement_timeout: `${limits.statementTimeoutMs}ms` };
 }
 
 /**
@@ -40,10 +42,9 @@ export function callerStatement(caller: Caller, limits: Limits): Statement {
 export function requestSql(caller: Caller, limits: Limits, name: string, args: UntypedArgs): string {
   assertCallerRole(caller.role);
   assertRpcName(name);
-  const settings = { lock_timeout: `${limits.lockTimeoutMs}ms`, statement_timeout: `${limits.statementTimeoutMs}ms` };
   const call = callStatement(name, args);
   const text = call.text.replace(/\$(\d+)/g, (_, i: string) => literal(call.values[Number(i) - 1]));
-  return `${actAsSql(caller, settings)}; ${text}`;
+  return `${actAsSql(caller, limitSettings(limits))}; ${text}`;
 }
 
 /** `value` as an untyped SQL literal (or NULL); see requestSql. */
