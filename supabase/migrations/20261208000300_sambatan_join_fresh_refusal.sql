@@ -1,9 +1,11 @@
 -- A join refused as SLOTS_INSUFFICIENT or CAMPAIGN_FULL reads the campaign again to say
 -- why. Between its claim and that read a cancel may commit and free the slots it
 -- asked for, and the answer would then say `available_slots` ≥ `requested`. The join
--- now claims again when that read shows room (up to three times; a fourth such race is
--- answered as it was seen), so a refusal's details agree with the refusal. Everything
--- else is as in 20261208000200.
+-- now claims again when that read shows room (up to three times, a fourth such race being
+-- answered as it was seen), so the details of a refusal agree with it. The
+-- single claim again of a join for the waiting list, after its locked read, goes
+-- through the same check.
+-- Everything else is as in 20261208000200.
 
 create or replace function public.join_campaign(
   p_campaign_id uuid,
@@ -38,8 +40,7 @@ declare
   v_split jsonb;
   v_joined boolean;
   v_entry_id uuid;
-  v_retried boolean := false;
-  v_reread integer := 0;
+  v_retries integer := 0;
   v_buckets integer;
   v_claimed boolean := false;
   v_campaign public.sambatan_campaigns;
@@ -218,29 +219,26 @@ begin
       exit;
     end if;
 
+    -- Why the claim failed, read again: under the campaign's lock for the waiting list
+    -- (no cancel can then free slots unseen before the entry is in place), plainly
+    -- otherwise. Room that came free in between (a cancel committed) is claimed again,
+    -- once for the waiting list and up to three times otherwise, rather than refused
+    -- with details that say there is room.
     if p_waitlist then
-      -- Under the campaign's lock no cancel can free slots unseen: either room came
-      -- free before it (claim again, once) or the entry is in place before any offer.
       v_campaign := sambatan_private.lock_campaign(p_campaign_id);
-      if v_campaign.status = 'active' and v_campaign.deadline > v_now
-         and v_campaign.filled_slots + p_quantity <= v_campaign.total_slots and not v_retried then
-        v_retried := true;
-        continue;
-      end if;
-      if v_campaign.status in ('active', 'locked') and v_campaign.deadline > v_now
-         and p_quantity <= v_campaign.total_slots then
-        return sambatan_private.enter_waitlist(p_campaign_id, v_user, p_quantity, p_shipping_address, p_note,
-                                               p_idempotency_key);
-      end if;
     else
       select * into v_campaign from public.sambatan_campaigns c where c.id = p_campaign_id;
-      -- Room came free between the claim and this read (a cancel committed): claim again
-      -- rather than refuse with details that say there is room.
-      if v_campaign.status = 'active' and v_campaign.deadline > v_now
-         and v_campaign.filled_slots + p_quantity <= v_campaign.total_slots and v_reread < 3 then
-        v_reread := v_reread + 1;
-        continue;
-      end if;
+    end if;
+    if v_campaign.status = 'active' and v_campaign.deadline > v_now
+       and v_campaign.filled_slots + p_quantity <= v_campaign.total_slots
+       and (v_retries < 1 or (not p_waitlist and v_retries < 3)) then
+      v_retries := v_retries + 1;
+      continue;
+    end if;
+    if p_waitlist and v_campaign.status in ('active', 'locked') and v_campaign.deadline > v_now
+       and p_quantity <= v_campaign.total_slots then
+      return sambatan_private.enter_waitlist(p_campaign_id, v_user, p_quantity, p_shipping_address, p_note,
+                                             p_idempotency_key);
     end if;
     if v_campaign.status = 'locked' then
       perform sambatan_private.fail('SB021', 'CAMPAIGN_FULL', jsonb_build_object('campaign_id', p_campaign_id));
