@@ -1,7 +1,11 @@
-// Runs before `npm start`, `npm test` and the generators (npm's pre-scripts): stops
-// at once, saying what to do, when Node is too old or node_modules is missing or
-// behind package.json. Without it the first symptom would be "deno: not found" or
-// an import error deep inside a tool.
+// Runs before `npm test` and the generators (npm's pre-scripts): stops at once,
+// saying what to do, when Node is too old or node_modules is missing or behind
+// package.json. Without it the first symptom would be "deno: not found" or an import
+// error deep inside a tool.
+//
+// `npm start` runs it only when the stack did not start (`--failed=<exit code>`), so a
+// start that works does not wait for a Node process first: then a broken install is
+// named as above, and otherwise it exits with the stack's own code, adding nothing.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const command = process.env.npm_lifecycle_event?.replace(/^pre/, '') ?? 'start';
 const again = command === 'start' || command === 'test' ? `npm ${command}` : `npm run ${command}`;
+
+const failed = process.argv.find((a) => a.startsWith('--failed='))?.slice('--failed='.length);
 
 function stop(problem, todo) {
   console.error(`[sambatan] ${problem}\n[sambatan] → ${todo}`);
@@ -31,3 +37,4 @@ if (missing.length) {
 if (!fs.existsSync(path.join(ROOT, 'node_modules', '.bin', 'deno'))) {
   stop('the Deno binary from the `deno` package is missing', `run \`npm install\` (install scripts must be allowed), then \`${again}\``);
 }
+if (failed !== undefined) process.exit(Number.parseInt(failed, 10) || 1);

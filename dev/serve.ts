@@ -5,7 +5,8 @@
 //   deno run -A dev/serve.ts
 //
 // Environment: PORT (54321), HOST (127.0.0.1), DATABASE_URL, SAMBATAN_DATA_DIR
-// (.data/pglite, or memory://), SAMBATAN_TICK_SECONDS (60, as pg_cron's dispatch; 0 turns the lifecycle
+// (.data/pglite, or memory://), SAMBATAN_TEMPLATE_DIR (node_modules/.cache/sambatan: where
+// new PGlite directories are copied from; "off" prepares them in place), SAMBATAN_TICK_SECONDS (60, as pg_cron's dispatch; 0 turns the lifecycle
 // ticker off), any SUPABASE_* variable to override the local defaults, and the
 // SAMBATAN_PAYMENT_* / SAMBATAN_MIDTRANS_* / SAMBATAN_XENDIT_* payment settings, and
 // SAMBATAN_CONSOLE_POLL_MS (5000), how often the console at /console polls progress.
@@ -35,6 +36,9 @@ const env = Deno.env.toObject();
 const port = Number(env.PORT ?? 54321);
 const host = env.HOST ?? "127.0.0.1";
 const dataDir = env.SAMBATAN_DATA_DIR ?? fileURLToPath(new URL("../.data/pglite", import.meta.url));
+const templateDir = env.SAMBATAN_TEMPLATE_DIR === "off"
+  ? undefined
+  : env.SAMBATAN_TEMPLATE_DIR || fileURLToPath(new URL("../node_modules/.cache/sambatan", import.meta.url));
 const tickSeconds = Number(env.SAMBATAN_TICK_SECONDS ?? 60);
 const netPollMs = Number(env.SAMBATAN_NET_POLL_MS ?? 1000);
 const consolePollMs = Number(env.SAMBATAN_CONSOLE_POLL_MS ?? 5000);
@@ -119,6 +123,7 @@ try {
   database = await openDatabase({
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir,
+    templateDir,
     limits: config,
     log: say,
   });

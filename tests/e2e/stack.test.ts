@@ -87,6 +87,8 @@ describe("the stack on disk", () => {
     });
     expect(created.status).toBe(201);
     expect(await first.stop("SIGINT")).toBe(0);
+    // A new folder starts as a copy of the prepared template (made now if the install did not).
+    expect(first.logs.join("\n")).toContain("new database copied from the template");
     expect(first.logs.join("\n")).toContain("data is safe");
 
     const second = await startStack({ dataDir: join(dir, "pglite"), port: first.port });
