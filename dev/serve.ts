@@ -20,6 +20,7 @@ import { openDatabase, type StackDatabase } from "./stack/database.ts";
 import { consoleRoutes } from "./stack/console.ts";
 import { loadFunctions } from "./stack/functions.ts";
 import { DEMO_USERS, LOCAL_KEYS, loadSigningKey, publicJwks, userToken } from "./stack/keys.ts";
+import { templateDirFrom } from "./stack/template.ts";
 import { startNetWorker } from "./stack/net.ts";
 
 const say = (line: string) => console.log(`[sambatan] ${line}`);
@@ -36,9 +37,7 @@ const env = Deno.env.toObject();
 const port = Number(env.PORT ?? 54321);
 const host = env.HOST ?? "127.0.0.1";
 const dataDir = env.SAMBATAN_DATA_DIR ?? fileURLToPath(new URL("../.data/pglite", import.meta.url));
-const templateDir = env.SAMBATAN_TEMPLATE_DIR === "off"
-  ? undefined
-  : env.SAMBATAN_TEMPLATE_DIR || fileURLToPath(new URL("../node_modules/.cache/sambatan", import.meta.url));
+const templateDir = templateDirFrom(env.SAMBATAN_TEMPLATE_DIR);
 const tickSeconds = Number(env.SAMBATAN_TICK_SECONDS ?? 60);
 const netPollMs = Number(env.SAMBATAN_NET_POLL_MS ?? 1000);
 const consolePollMs = Number(env.SAMBATAN_CONSOLE_POLL_MS ?? 5000);

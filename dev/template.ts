@@ -6,14 +6,14 @@
 //   deno run -A dev/template.ts      (SAMBATAN_TEMPLATE_DIR as for dev/serve.ts)
 
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { prepareTemplate } from "./stack/database.ts";
+import { templateDirFrom } from "./stack/template.ts";
 
-const dir = process.env.SAMBATAN_TEMPLATE_DIR;
-if (dir === "off") process.exit(0);
+const dir = templateDirFrom(process.env.SAMBATAN_TEMPLATE_DIR);
+if (dir === undefined) process.exit(0);
 const started = performance.now();
 try {
-  const path = await prepareTemplate(dir || fileURLToPath(new URL("../node_modules/.cache/sambatan", import.meta.url)), () => {});
+  const path = await prepareTemplate(dir, () => {});
   console.log(`[sambatan] PGlite template for new data folders: ${path} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 } catch (err) {
   console.warn(`[sambatan] warning: the PGlite template was not made (${err instanceof Error ? err.message : String(err)}); the first start of a new data folder makes it`);

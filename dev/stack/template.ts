@@ -9,6 +9,16 @@
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The template folder SAMBATAN_TEMPLATE_DIR names: node_modules/.cache/sambatan when
+ * unset or empty, none for "off" (every new directory is then prepared in place).
+ */
+export function templateDirFrom(setting: string | undefined): string | undefined {
+  if (setting === "off") return undefined;
+  return setting || fileURLToPath(new URL("../../node_modules/.cache/sambatan", import.meta.url));
+}
 
 /** Prepares a PGlite data directory in `dir` (which does not exist yet) and closes it. */
 export type TemplateBuilder = (dir: string) => Promise<void>;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadSchemaFiles, schemaDigest, type SchemaFiles, type SqlExecutor } from "../../dev/db/migrate.ts";
 import { openDatabase } from "../../dev/stack/database.ts";
-import { copyTemplate, ensureTemplate, isNewDirectory, pgliteVersion, templateName } from "../../dev/stack/template.ts";
+import { copyTemplate, ensureTemplate, isNewDirectory, pgliteVersion, templateDirFrom, templateName } from "../../dev/stack/template.ts";
 
 const root = mkdtempSync(join(tmpdir(), "sambatan-template-"));
 const templateDir = join(root, "cache");
@@ -112,6 +112,13 @@ describe("the template cache", () => {
     mkdirSync(dir);
     writeFileSync(join(dir, "PG_VERSION"), `${marker}\n`);
   };
+
+  test("is where SAMBATAN_TEMPLATE_DIR says, node_modules/.cache/sambatan by default, none when off", () => {
+    expect(templateDirFrom("off")).toBeUndefined();
+    expect(templateDirFrom(undefined)).toMatch(/[\\/]node_modules[\\/]\.cache[\\/]sambatan$/);
+    expect(templateDirFrom("")).toBe(templateDirFrom(undefined));
+    expect(templateDirFrom(cache)).toBe(cache);
+  });
 
   test("is named by the PGlite version and the schema files' digest", async () => {
     expect(await pgliteVersion()).toMatch(/^\d+\.\d+\.\d+/);
