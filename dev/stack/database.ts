@@ -6,7 +6,7 @@
 // confirms that nothing is pending. A new PGlite directory starts as a copy of a
 // template prepared the same way (dev/stack/template.ts), when a template folder is given.
 
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import {
@@ -124,27 +124,29 @@ export async function prepareTemplate(templateDir: string, log: (line: string) =
   return path;
 }
 
-/** Fills a new data directory from the template; a failure only costs the time it saves. */
-async function startFromTemplate(options: DatabaseOptions & { templateDir: string }, files: SchemaFiles): Promise<void> {
+/**
+ * Fills a new data directory from the template, answering the template copied; a
+ * failure only costs the time it saves (undefined: the directory stays new).
+ */
+async function startFromTemplate(options: DatabaseOptions & { templateDir: string }, files: SchemaFiles): Promise<string | undefined> {
   try {
     const template = await prepareTemplate(options.templateDir, options.log, files);
     await copyTemplate(template, options.dataDir);
     options.log("new database copied from the template");
+    return template;
   } catch (err) {
-    options.log(`warning: no template for the new database (${err instanceof Error ? err.message : String(err)}); preparing it in place`);
+    options.log(`warning: no template for the new database (${message(err)}); preparing it in place`);
+    return undefined;
   }
 }
 
-async function openPglite(options: DatabaseOptions): Promise<StackDatabase> {
-  const inMemory = options.dataDir.startsWith("memory://");
-  // PGlite needs the parent of its data directory; the first open runs initdb (a few seconds).
-  if (!inMemory) await mkdir(dirname(options.dataDir), { recursive: true });
-  // Read while PGlite starts; an in-memory database is new every time, with nothing to check.
-  const files = inMemory ? undefined : loadSchemaFiles();
-  files?.catch(() => {});
-  if (files && options.templateDir && await isNewDirectory(options.dataDir)) {
-    await startFromTemplate({ ...options, templateDir: options.templateDir }, await files);
-  }
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Opens a PGlite directory and prepares it (or only checks it) with the schema files
+ * being read meanwhile (none for a database in memory); closed again on failure.
+ */
+async function openPrepared(options: DatabaseOptions, files: Promise<SchemaFiles> | undefined) {
   const pg = await PGlite.create(options.dataDir, { extensions: pgliteExtensions });
   const db = pgliteDb(pg, options.limits);
   const executor = pgliteExecutor(pg, db);
@@ -155,11 +157,35 @@ async function openPglite(options: DatabaseOptions): Promise<StackDatabase> {
     await pg.close().catch(() => {});
     throw err;
   }
+  return { db, executor };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<StackDatabase> {
+  const inMemory = options.dataDir.startsWith("memory://");
+  // PGlite needs the parent of its data directory; the first open runs initdb (a few seconds).
+  if (!inMemory) await mkdir(dirname(options.dataDir), { recursive: true });
+  // Read while PGlite starts; an in-memory database is new every time, with nothing to check.
+  const files = inMemory ? undefined : loadSchemaFiles();
+  files?.catch(() => {});
+  const template = files && options.templateDir && await isNewDirectory(options.dataDir)
+    ? await startFromTemplate({ ...options, templateDir: options.templateDir }, await files)
+    : undefined;
+  let opened: Awaited<ReturnType<typeof openPrepared>>;
+  try {
+    opened = await openPrepared(options, files);
+  } catch (err) {
+    if (!template) throw err;
+    // A copy made just now holds nothing but the template, so both go: a damaged
+    // template would otherwise fail every new folder. The next new folder makes it again.
+    options.log(`warning: the copy of the template did not open (${message(err)}); removing that template and preparing the folder in place`);
+    await rm(options.dataDir, { recursive: true, force: true });
+    await rm(template, { recursive: true, force: true });
+    opened = await openPrepared(options, files);
+  }
   return {
-    db,
-    executor,
+    ...opened,
     description: inMemory ? "embedded PGlite (in memory)" : `embedded PGlite (${options.dataDir})`,
-    close: () => db.close!(),
+    close: () => opened.db.close!(),
   };
 }
 

@@ -2,7 +2,7 @@
 // once: the copy holds exactly what preparing the directory in place gives, writes
 // to it never reach the template, a directory that has data is never replaced, and
 // a template that cannot be made only costs the time it would have saved.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -92,6 +92,27 @@ describe("a new data directory of the local stack", () => {
     });
     expect(log).toEqual(["database schema is up to date"]);
   }, 60_000);
+
+  test("a damaged template is dropped: the new folder is prepared in place, and the next one makes a sound template", async () => {
+    const damaged = join(root, "damaged-cache");
+    cpSync(templateDir, damaged, { recursive: true });
+    writeFileSync(join(damaged, current, "global", "pg_control"), Buffer.alloc(8192, 0x5a));
+    let got: Awaited<ReturnType<typeof contents>> | undefined;
+    const log = await start(join(root, "after-damage"), async (sql) => {
+      got = await contents(sql);
+    }, damaged);
+    expect(log[0]).toBe("new database copied from the template");
+    expect(log[1]).toMatch(/^warning: the copy of the template did not open \(.+\); removing that template and preparing the folder in place$/);
+    expect(log).toContain("loading supabase/seed.sql");
+    expect(got).toEqual(inPlace);
+    expect(existsSync(join(damaged, current))).toBe(false);
+    const next = await start(join(root, "after-rebuild"), async (sql) => {
+      got = await contents(sql);
+    }, damaged);
+    expect(next[0]).toMatch(/^preparing the template/);
+    expect(next).toContain("new database copied from the template");
+    expect(got).toEqual(inPlace);
+  }, 120_000);
 
   test("when no template can be made, the directory is prepared in place", async () => {
     const blocked = join(root, "not-a-folder");
