@@ -73,7 +73,11 @@ export function actAsSql(caller, settings = {}) {
   return `select ${list.map(([name, v]) => `set_config('${name}', ${isExpression(v) ? v.sql : quote(v)}, true)`).join(', ')}`;
 }
 
-/** @param {string} value */
-function quote(value) {
+/**
+ * `value` as a SQL string literal: `'` doubled, which is the whole of the escaping with
+ * standard_conforming_strings on (PostgreSQL's default).
+ * @param {string} value
+ */
+export function quote(value) {
   return `'${value.replaceAll("'", "''")}'`;
 }

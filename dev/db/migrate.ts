@@ -5,6 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
+import { quote } from "./act-as.mjs";
 
 export interface SqlExecutor {
   /** Runs one or more statements (simple query protocol). */
@@ -112,10 +113,6 @@ const ledger = `
   );
 `;
 
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
 async function inTransaction(db: SqlExecutor, sql: string): Promise<void> {
   try {
     await db.exec(`begin;\n${sql}\n;commit;`);
@@ -149,7 +146,7 @@ export async function migrate(db: SqlExecutor, options: MigrateOptions = {}): Pr
     log(`applying migration ${m.version}_${m.name}`);
     await inTransaction(db, `${m.sql}
       ;insert into supabase_migrations.schema_migrations (version, name, statements)
-       values (${literal(m.version)}, ${literal(m.name)}, array[${literal(m.sql)}]);`);
+       values (${quote(m.version)}, ${quote(m.name)}, array[${quote(m.sql)}]);`);
     done.push(m.version);
   }
   return done;
@@ -168,6 +165,6 @@ export async function seed(db: SqlExecutor, log: (line: string) => void = () => 
   const hash = createHash("sha256").update(sql).digest("hex");
   log("loading supabase/seed.sql");
   await inTransaction(db, `${sql}
-    ;insert into supabase_migrations.seed_files (path, hash) values ('supabase/seed.sql', ${literal(hash)});`);
+    ;insert into supabase_migrations.seed_files (path, hash) values ('supabase/seed.sql', ${quote(hash)});`);
   return true;
 }

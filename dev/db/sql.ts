@@ -2,7 +2,7 @@
 // per request, written out. Becoming the caller is act-as.mjs, the one builder the
 // tests and benchmarks use too.
 
-import { actAs, actAsSql } from "./act-as.mjs";
+import { actAs, actAsSql, quote } from "./act-as.mjs";
 import { assertCallerRole, assertRpcName, type Caller, rpcArguments, type UntypedArgs } from "../../shared/db/port.ts";
 
 export interface Statement {
@@ -52,7 +52,7 @@ export function literal(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   const text = String(value);
   if (text.includes("\0")) throw new RangeError("a value holds a NUL character, which PostgreSQL text cannot hold");
-  return `'${text.replaceAll("'", "''")}'`;
+  return quote(text);
 }
 
 /**

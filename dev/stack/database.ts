@@ -98,12 +98,11 @@ function pgliteExecutor(pg: PGlite, db?: PgliteDb): SqlExecutor {
   };
 }
 
-/** Makes a template: a new directory prepared as any new one is, noted with its digest, closed. */
+/** Makes a template: a new directory prepared as any new one is (its digest noted), closed. */
 async function buildTemplate(dir: string, files: SchemaFiles, log: (line: string) => void): Promise<void> {
   const pg = await PGlite.create(dir, { extensions: pgliteExtensions });
   try {
-    await prepare(pgliteExecutor(pg), log, files);
-    await writeFile(join(dir, DIGEST_FILE), `${schemaDigest(files)}\n`);
+    await preparePglite(pgliteExecutor(pg), files, join(dir, DIGEST_FILE), log);
   } finally {
     await pg.close();
   }
