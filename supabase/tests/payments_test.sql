@@ -43,7 +43,7 @@ select is((select count(*)::int from public.payment_events where participation_i
 -- Past the window: budi has not paid, the lifecycle releases his slot and reopens the campaign.
 select set_config('sambatan.clock_offset', '31 minutes', true);
 select is((public.run_sambatan_lifecycle() ->> 'released')::int, 1, 'the unpaid reservation is released');
-select results_eq(format('select status::text, cancel_reason from public.sambatan_participants where id = %L', :'budi_p'),
+select results_eq(format('select status::text, cancel_reason::text from public.sambatan_participants where id = %L', :'budi_p'),
   $$values ('cancelled', 'payment_timeout')$$, 'it is cancelled for payment timeout');
 select is(public.get_campaign(:'campaign_id') ->> 'status', 'active', 'the locked campaign reopens');
 select is(public.record_payment_notification('xendit', :'budi_p', 'inv-9', 'PAID', 'paid', 1000) ->> 'result', 'late_payment',
