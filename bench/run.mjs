@@ -38,7 +38,7 @@ const SECTIONS = ['join', 'http', 'lifecycle', 'list', 'start', 'notify'];
 
 const FULL = {
   clients: [1, 8, 32],
-  rounds: 2,
+  rounds: 4,
   seconds: 6,
   profileSeconds: 5,
   httpConnections: 8,

@@ -35,16 +35,23 @@ function runBlock(r) {
 ${pg ? `- Cluster: ${pg.ownCluster ? 'a throwaway cluster started by the benchmark (dev/pg-cluster.mjs)' : 'a database on the cluster given with --url'}; ${Object.entries(pg.settings).map(([k, v]) => `${k} ${v}`).join(', ')}.` : ''}`;
 }
 
+/** A pooled ratio with the range of its single rounds, when there is more than one. */
+function ratioWithRange(c, key) {
+  const range = c.roundRange?.[key];
+  const pooled = fmtRatio(c[key]);
+  return range && range[0] !== range[1] ? `${pooled} (rounds ${fmtRatio(range[0])}–${fmtRatio(range[1])})` : pooled;
+}
+
 function headlineBlock(r) {
   const lines = [];
   if (r.join) {
     lines.push(`- Join figures on a ${r.join.durable ? 'durable cluster (fsync and synchronous_commit on, as Supabase runs)' : 'non-durable cluster (fsync off)'}${r.joinCpu ? `; on the CPU alone (fsync off) the join reaches ${r.joinCpu.byClients.map((c) => `${fmtRatio(c.joinVsWrapped)} at ${c.clients}`).join(', ')} clients of the PostgREST-shaped update` : ''}.`);
     lines.push(`- **Hot-campaign join vs the physical limit** (one-row update, autocommit): ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsPhysical)} at ${c.clients}`).join(', ')} clients.`);
-    lines.push(`- **Join vs the same one-row update inside PostgREST's transaction shape**: ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsWrapped)} at ${c.clients}`).join(', ')} clients.`);
-    lines.push(`- **Join vs the legacy three-round-trip flow**: ${r.join.byClients.map((c) => `${fmtRatio(c.joinVsLegacy)} at ${c.clients}`).join(', ')} clients.`);
+    lines.push(`- **Join vs the same one-row update inside PostgREST's transaction shape**: ${r.join.byClients.map((c) => `${ratioWithRange(c, 'joinVsWrapped')} at ${c.clients}`).join(', ')} clients.`);
+    lines.push(`- **Join vs the legacy three-round-trip flow**: ${r.join.byClients.map((c) => `${ratioWithRange(c, 'joinVsLegacy')} at ${c.clients}`).join(', ')} clients.`);
     if (r.join.byClients.every((c) => c.joinBuckets)) {
       const b = r.join.byClients;
-      lines.push(`- **Hot campaign with ${b[0].buckets} slot buckets vs one campaign row**: ${b.map((c) => `${fmtRatio(c.bucketsVsJoin)} at ${c.clients}`).join(', ')} clients; vs the legacy flow ${b.map((c) => `${fmtRatio(c.bucketsVsLegacy)} at ${c.clients}`).join(', ')}; vs the physical one-row limit ${b.map((c) => `${fmtRatio(c.bucketsVsPhysical)} at ${c.clients}`).join(', ')}.`);
+      lines.push(`- **Hot campaign with ${b[0].buckets} slot buckets vs one campaign row**: ${b.map((c) => `${ratioWithRange(c, 'bucketsVsJoin')} at ${c.clients}`).join(', ')} clients; vs the legacy flow ${b.map((c) => `${ratioWithRange(c, 'bucketsVsLegacy')} at ${c.clients}`).join(', ')}; vs the physical one-row limit ${b.map((c) => `${fmtRatio(c.bucketsVsPhysical)} at ${c.clients}`).join(', ')}.`);
     }
     const ok = r.join.byClients.every((c) => c.check.ok && (!c.bucketCheck || c.bucketCheck.ok));
     lines.push(`- **Oversell**: ${ok ? 'none' : 'FOUND'} (filled_slots = Σ quantity of the participants ≤ total_slots on every benchmarked campaign).`);

@@ -99,6 +99,12 @@ export async function joinSection(ctx) {
       }
     }
     const pooled = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, pool(v)]));
+    // The lowest and highest ratio of single rounds: how far this machine's noise moves a
+    // pooled ratio (each round measures both sides back to back).
+    const spread = (a, b) => {
+      const xs = runs[a].map((m, i) => ratio(m.tps, runs[b][i].tps)).filter((x) => x != null);
+      return xs.length ? [Math.min(...xs), Math.max(...xs)] : null;
+    };
     const check = await slotCheck(db.sql, cid);
     const legacyCheck = await slotCheck(db.sql, legacyCid, 'bench_seed');
     const bucketCheck = await slotCheck(db.sql, bucketCid);
@@ -117,6 +123,12 @@ export async function joinSection(ctx) {
       bucketsVsPhysical: ratio(pooled.joinBuckets.tps, pooled.physical.tps),
       bucketsVsWrapped: ratio(pooled.joinBuckets.tps, pooled.wrapped.tps),
       bucketsVsLegacy: ratio(pooled.joinBuckets.tps, pooled.legacy.tps),
+      roundRange: {
+        joinVsWrapped: spread('join', 'wrapped'),
+        joinVsLegacy: spread('join', 'legacy'),
+        bucketsVsJoin: spread('joinBuckets', 'join'),
+        bucketsVsLegacy: spread('joinBuckets', 'legacy'),
+      },
       bucketCheck: { ...bucketCheck, acknowledged: pooled.joinBuckets.count },
       check: { ...check, acknowledged: pooled.join.count },
       legacyCheck: { ...legacyCheck, acknowledged: pooled.legacy.count },
