@@ -3,7 +3,7 @@
 // writes bench/RESULTS.md. Every figure is a ratio against a baseline measured in the
 // same run, because these machines are shared and their absolute speed drifts.
 //
-//   node bench/run.mjs                      the full run (about 15 minutes on 2 cores)
+//   node bench/run.mjs                      the full run (about 20 minutes on 2 cores)
 //   node bench/run.mjs --smoke              tiny sizes, seconds; checks the benchmark works
 //   node bench/run.mjs --url=postgresql://… use a database on that cluster instead of a new cluster
 //   node bench/run.mjs --out=FILE           write the report there (.json: the raw figures)

@@ -101,7 +101,7 @@ export async function joinSection(ctx) {
     const pooled = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, pool(v)]));
     // The lowest and highest ratio of single rounds: how far this machine's noise moves a
     // pooled ratio (each round measures both sides back to back).
-    const spread = (a, b) => {
+    const rangeOfRounds = (a, b) => {
       const xs = runs[a].map((m, i) => ratio(m.tps, runs[b][i].tps)).filter((x) => x != null);
       return xs.length ? [Math.min(...xs), Math.max(...xs)] : null;
     };
@@ -124,10 +124,10 @@ export async function joinSection(ctx) {
       bucketsVsWrapped: ratio(pooled.joinBuckets.tps, pooled.wrapped.tps),
       bucketsVsLegacy: ratio(pooled.joinBuckets.tps, pooled.legacy.tps),
       roundRange: {
-        joinVsWrapped: spread('join', 'wrapped'),
-        joinVsLegacy: spread('join', 'legacy'),
-        bucketsVsJoin: spread('joinBuckets', 'join'),
-        bucketsVsLegacy: spread('joinBuckets', 'legacy'),
+        joinVsWrapped: rangeOfRounds('join', 'wrapped'),
+        joinVsLegacy: rangeOfRounds('join', 'legacy'),
+        bucketsVsJoin: rangeOfRounds('joinBuckets', 'join'),
+        bucketsVsLegacy: rangeOfRounds('joinBuckets', 'legacy'),
       },
       bucketCheck: { ...bucketCheck, acknowledged: pooled.joinBuckets.count },
       check: { ...check, acknowledged: pooled.join.count },
