@@ -104,6 +104,10 @@ function smokeProblems(r) {
       if (!c.bucketCheck?.ok) problems.push(`bucketed join oversold or lost slots at ${c.clients} clients: ${JSON.stringify(c.bucketCheck)}`);
       if (c.bucketCheck && c.bucketCheck.participants !== c.bucketCheck.acknowledged) problems.push(`bucketed join at ${c.clients} clients: ${c.bucketCheck.acknowledged} acknowledged, ${c.bucketCheck.participants} rows`);
       if (c.check.participants !== c.check.acknowledged) problems.push(`join at ${c.clients} clients: ${c.check.acknowledged} acknowledged, ${c.check.participants} rows`);
+      // /proc is there on every machine the bench runs on; CPU per transaction must be measured.
+      if (process.platform === 'linux') {
+        for (const k of ['join', 'legacy', 'wrapped']) num(c[k]?.serverUsPerTx, `${k} server CPU per transaction at ${c.clients} clients`);
+      }
     }
   }
   if (r.http) {

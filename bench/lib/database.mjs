@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { ensureDebianPackages, PG_BINDIR, startCluster } from '../../dev/pg-cluster.mjs';
+import { serverCpuSampler } from './cpu.mjs';
 import { mustRun, progress } from './util.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -143,6 +144,8 @@ export async function openBenchDatabase({ url, tune = true } = {}) {
     ]),
   );
 
+  const serverCpu = await serverCpuSampler(sql);
+
   return {
     url: dbUrl,
     adminUrl,
@@ -151,6 +154,8 @@ export async function openBenchDatabase({ url, tune = true } = {}) {
     sql,
     ownCluster: cluster !== null,
     pgStatStatements: pss,
+    // CPU seconds the server has used so far (bench/lib/cpu.mjs); null off Linux or for a remote server.
+    serverCpu,
     settings,
     version,
     async close() {

@@ -7,9 +7,13 @@
 // says it wrote them, into the charts folder beside the report.
 
 import { CHART_DIR } from './charts.mjs';
-import { fmtMs, fmtNum, fmtRatio } from './util.mjs';
+import { fmtMs, fmtNum, fmtRatio, ratio } from './util.mjs';
 
 const pct = (x) => (x == null ? 'n/a' : `${(x * 100).toFixed(0)}%`);
+const fmtUs = (x) => (x == null ? 'n/a' : `${fmtNum(x)} µs`);
+
+/** Whether a run measured CPU per transaction (a server on this machine, Linux). */
+const hasCpu = (j) => j?.byClients?.every((c) => c.join?.serverUsPerTx != null && c.legacy?.serverUsPerTx != null);
 
 function table(head, rows) {
   return [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^[A-Za-z]/.test(h) && !/ratio|×/.test(h) ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -52,6 +56,10 @@ function headlineBlock(r) {
     if (r.join.byClients.every((c) => c.joinBuckets)) {
       const b = r.join.byClients;
       lines.push(`- **Hot campaign with ${b[0].buckets} slot buckets vs one campaign row**: ${b.map((c) => `${ratioWithRange(c, 'bucketsVsJoin')} at ${c.clients}`).join(', ')} clients; vs the legacy flow ${b.map((c) => `${ratioWithRange(c, 'bucketsVsLegacy')} at ${c.clients}`).join(', ')}; vs the physical one-row limit ${b.map((c) => `${fmtRatio(c.bucketsVsPhysical)} at ${c.clients}`).join(', ')}.`);
+    }
+    if (hasCpu(r.join)) {
+      const c = r.join.byClients.find((x) => x.clients === 8) ?? r.join.byClients.at(-1);
+      lines.push(`- **CPU per join** (server / whole machine, ${clientsLabel(c.clients)}): join ${fmtUs(c.join.serverUsPerTx)} / ${fmtUs(c.join.machineUsPerTx)}, legacy flow ${fmtUs(c.legacy.serverUsPerTx)} / ${fmtUs(c.legacy.machineUsPerTx)}, PostgREST-shaped update ${fmtUs(c.wrapped.serverUsPerTx)} / ${fmtUs(c.wrapped.machineUsPerTx)}; the machine was ${pct(c.join.machineBusyShare)} busy during the join runs.`);
     }
     const ok = r.join.byClients.every((c) => c.check.ok && (!c.bucketCheck || c.bucketCheck.ok));
     lines.push(`- **Oversell**: ${ok ? 'none' : 'FOUND'} (filled_slots = Σ quantity of the participants ≤ total_slots on every benchmarked campaign).`);
@@ -121,6 +129,33 @@ function legacyBlock(r) {
   ]))}
 
 ${j.byClients.map((c) => `- ${clientsLabel(c.clients)}: the legacy flow reserved ${fmtNum(c.legacyCheck.filled_slots)} slots for ${fmtNum(c.legacyCheck.participants)} participant rows.`).join('\n')}`;
+}
+
+const CPU_KINDS = [
+  ['physical', 'physical (autocommit)'],
+  ['wrapped', 'physical in PostgREST shape'],
+  ['join', 'join, one row'],
+  ['joinBuckets', 'join, slot buckets'],
+  ['legacy', 'legacy flow'],
+];
+
+function cpuBlock(r) {
+  const j = r.join;
+  const rows = j.byClients.map((c) => [
+    String(c.clients),
+    ...CPU_KINDS.map(([k]) => (c[k] ? `${fmtUs(c[k].serverUsPerTx)} / ${fmtUs(c[k].machineUsPerTx)}` : 'n/a')),
+    CPU_KINDS.map(([k]) => pct(c[k]?.machineBusyShare)).join(' / '),
+  ]);
+  const lines = j.byClients.map((c) => {
+    const cpuRatio = ratio(c.legacy.machineUsPerTx, c.join.machineUsPerTx);
+    const bucketsCpu = c.joinBuckets ? `; with slot buckets ${fmtRatio(c.bucketsVsLegacy)} measured, ${fmtRatio(ratio(c.legacy.machineUsPerTx, c.joinBuckets.machineUsPerTx))} from CPU` : '';
+    return `${clientsLabel(c.clients)}: join / legacy flow ${fmtRatio(c.joinVsLegacy)} measured, ${fmtRatio(cpuRatio)} from CPU alone (the legacy flow's machine µs per join over ours: the ratio when the cores are all that bounds both)${bucketsCpu}; join / PostgREST-shaped update ${fmtRatio(c.joinVsWrapped)} measured, ${fmtRatio(ratio(c.wrapped.machineUsPerTx, c.join.machineUsPerTx))} from CPU.`;
+  });
+  return `CPU time per transaction (per join for the legacy flow's three transactions), pooled over the rounds of section 1: the PostgreSQL server's processes (backends, WAL writer, checkpointer, autovacuum) / the whole machine (server, pgbench, kernel), from /proc, connection set-up included; and how busy the machine's ${r.machine.cores} cores were during each kind of run.
+
+${table(['clients', ...CPU_KINDS.map(([, label]) => `${label}: server / machine`), 'machine busy (same order)'], rows)}
+
+${lines.map((l) => `- ${l}`).join('\n')}`;
 }
 
 function profileBlock(r) {
@@ -273,6 +308,7 @@ const BLOCKS = [
   ['join-cpu', '1b. The same on the CPU alone (fsync and synchronous_commit off)', (r) => r.joinCpu, (r, charts) => joinBlock(r, r.joinCpu, figure(charts, 'join-cpu'))],
   ['buckets', '1c. Hot campaigns past one row: slot buckets', (r) => r.join?.byClients?.every((c) => c.joinBuckets), (r) => bucketsBlock(r, r.join)],
   ['legacy', '2. Against the legacy design', (r) => r.join, legacyBlock],
+  ['cpu', '2b. CPU per join', (r) => hasCpu(r.join), cpuBlock],
   ['profile', 'Profile: what bounds a hot campaign', (r) => r.profile, profileBlock],
   ['http', '3. HTTP path', (r) => r.http, httpBlock],
   ['lifecycle', '4. Lifecycle sweep scale', (r) => r.lifecycle, lifecycleBlock],

@@ -38,7 +38,14 @@ test("the benchmark smoke run produces every figure and no oversell", async () =
     expect(r.problems).toEqual([]);
 
     for (const c of r.join.byClients) {
-      for (const kind of ["physical", "wrapped", "join", "legacy"]) expect(c[kind].tps).toBeGreaterThan(0);
+      for (const kind of ["physical", "wrapped", "join", "legacy"]) {
+        expect(c[kind].tps).toBeGreaterThan(0);
+        // CPU per transaction, read from /proc: the server's part and the whole machine's.
+        expect(c[kind].serverUsPerTx).toBeGreaterThan(0);
+        expect(c[kind].machineUsPerTx).toBeGreaterThan(0);
+        expect(c[kind].machineBusyShare).toBeGreaterThan(0);
+        expect(c[kind].machineBusyShare).toBeLessThanOrEqual(1);
+      }
       expect(c.check.ok).toBe(true);
       expect(c.check.filled_slots).toBeLessThanOrEqual(c.check.total_slots);
       expect(c.check.participants).toBe(c.check.acknowledged);
