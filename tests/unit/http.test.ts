@@ -224,6 +224,29 @@ describe("the endpoint wrapper", () => {
       expect((await call(ep, { headers: { apikey: "sb_publishable_nope" } })).status).toBe(401);
     });
 
+    test("a key matched once keeps its own role, a wrong key is refused every time, a rotated key set drops the old key", async () => {
+      const ep = endpoint({ auth: "publishable_or_user", body: undefined });
+      const role = async (e: Endpoint, headers: Record<string, string>) => {
+        const r = await call(e, { headers });
+        return r.status === 200 ? r.body.role : r.status;
+      };
+      // Repeated calls on one endpoint: the second answer comes from the remembered match.
+      for (let i = 0; i < 3; i++) {
+        expect(await role(ep, { apikey: PK })).toBe("anon");
+        expect(await role(ep, { apikey: SK })).toBe("service_role");
+        expect(await role(ep, { apikey: `${PK}x` })).toBe(401);
+        expect(await role(ep, { apikey: PK.slice(0, -1) })).toBe(401);
+      }
+      // A remembered publishable key is still no secret key.
+      expect((await call(endpoint({ auth: "secret", body: undefined }), { headers: { apikey: PK } })).status).toBe(401);
+      // New keys are a new configuration: the old publishable key no longer matches there.
+      const rotated = { ...env, SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: "sb_publishable_rotated" }) };
+      const after = endpoint({ auth: "publishable_or_user", body: undefined, env: () => rotated });
+      expect(await role(after, { apikey: PK })).toBe(401);
+      expect(await role(after, { apikey: "sb_publishable_rotated" })).toBe("anon");
+      expect(await role(ep, { apikey: "sb_publishable_rotated" })).toBe(401);
+    });
+
     test("the cron hook takes only a secret key", async () => {
       const ep = endpoint({ auth: "secret", body: undefined });
       expect((await call(ep, { headers: { apikey: SK } })).status).toBe(200);
