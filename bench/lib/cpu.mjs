@@ -3,11 +3,12 @@
 // ran. On a machine with few cores a contended figure is often bounded by that cost
 // rather than by a lock, and two flows then compare as their CPU per transaction does.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 
-// Clock ticks per second of /proc's times: 100 on every Linux build the bench runs on.
-const TICKS = 100;
+// Clock ticks per second of /proc's times.
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 function readStat(pid) {
   try {
@@ -18,6 +19,21 @@ function readStat(pid) {
   } catch {
     return null; // gone between the listing and the read
   }
+}
+
+/**
+ * CPU milliseconds (user + system) a local server process has used, or null when it
+ * is not a PostgreSQL process on this machine. On a machine others are loading, wall
+ * time moves with their load; a backend's own CPU time mostly does not.
+ */
+export function processCpuMs(pid) {
+  try {
+    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') return null;
+  } catch {
+    return null;
+  }
+  const s = readStat(pid);
+  return s ? ((s.utime + s.stime) * 1000) / TICKS : null;
 }
 
 /**
@@ -35,8 +51,7 @@ export async function serverCpuSampler(sql) {
   const backend = readStat(pid);
   if (!backend) return null;
   const postmaster = backend.ppid;
-  const own = readStat(postmaster);
-  if (!own) return null;
+  if (!readStat(postmaster)) return null;
   const reaped = (s) => s.cutime + s.cstime;
   return () => {
     // A child reaped while the children are read would be missed: the kernel adds its

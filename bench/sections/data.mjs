@@ -8,32 +8,12 @@
 // when full, active ones past their deadline and not full; and it writes min_slots,
 // which a trigger defaults otherwise.
 
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import { actAs, actAsSql } from '../../dev/db/act-as.mjs';
+import { processCpuMs } from '../lib/cpu.mjs';
 import { brief, pgbench, pool } from '../lib/pgbench.mjs';
 import { percentile, progress, ratio } from '../lib/util.mjs';
 
 const AS_SERVICE = actAs({ role: 'service_role' });
-
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/**
- * CPU milliseconds (user + system) a local server process has used, or null when it
- * is not on this machine. On a machine others are loading, wall time moves with their
- * load; the sweeping backend's own CPU time mostly does not.
- */
-function processCpuMs(pid) {
-  try {
-    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') return null;
-    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
 
 async function truncateAll(sql) {
   await sql.unsafe('truncate public.sambatan_audit_logs, public.sambatan_participants, public.sambatan_campaigns cascade');
