@@ -104,8 +104,9 @@ function smokeProblems(r) {
       if (!c.bucketCheck?.ok) problems.push(`bucketed join oversold or lost slots at ${c.clients} clients: ${JSON.stringify(c.bucketCheck)}`);
       if (c.bucketCheck && c.bucketCheck.participants !== c.bucketCheck.acknowledged) problems.push(`bucketed join at ${c.clients} clients: ${c.bucketCheck.acknowledged} acknowledged, ${c.bucketCheck.participants} rows`);
       if (c.check.participants !== c.check.acknowledged) problems.push(`join at ${c.clients} clients: ${c.check.acknowledged} acknowledged, ${c.check.participants} rows`);
-      // /proc is there on every machine the bench runs on; CPU per transaction must be measured.
-      if (process.platform === 'linux') {
+      // Wherever the server's processes can be read (a server on this Linux machine),
+      // CPU per transaction must be measured; a server given by --url elsewhere has none.
+      if (r.postgres?.serverCpuReadable) {
         for (const k of ['join', 'legacy', 'wrapped']) num(c[k]?.serverUsPerTx, `${k} server CPU per transaction at ${c.clients} clients`);
       }
     }
@@ -191,7 +192,13 @@ async function main() {
     const needDb = opts.only.some((s) => s !== 'start');
     if (needDb) {
       db = await openBenchDatabase({ url: opts.url });
-      results.postgres = { version: db.version, settings: db.settings, ownCluster: db.ownCluster, pgStatStatements: db.pgStatStatements };
+      results.postgres = {
+        version: db.version,
+        settings: db.settings,
+        ownCluster: db.ownCluster,
+        pgStatStatements: db.pgStatStatements,
+        serverCpuReadable: db.serverCpu != null,
+      };
       const [p] = await db.sql`insert into public.products (name, sambatan_enabled) values ('Bench product', true) returning id`;
       ctxBase.db = db;
       ctxBase.productId = p.id;

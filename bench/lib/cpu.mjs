@@ -10,6 +10,15 @@ import os from 'node:os';
 // Clock ticks per second of /proc's times.
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
+/** True when `pid` is a PostgreSQL process on this machine (not, say, a remote server's pid reused here). */
+function isPostgres(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+  } catch {
+    return false;
+  }
+}
+
 function readStat(pid) {
   try {
     const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -27,11 +36,7 @@ function readStat(pid) {
  * time moves with their load; a backend's own CPU time mostly does not.
  */
 export function processCpuMs(pid) {
-  try {
-    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') return null;
-  } catch {
-    return null;
-  }
+  if (!isPostgres(pid)) return null;
   const s = readStat(pid);
   return s ? ((s.utime + s.stime) * 1000) / TICKS : null;
 }
@@ -48,10 +53,10 @@ export function processCpuMs(pid) {
 export async function serverCpuSampler(sql) {
   if (os.platform() !== 'linux') return null;
   const [{ pid }] = await sql`select pg_backend_pid() as pid`;
-  const backend = readStat(pid);
+  const backend = isPostgres(pid) ? readStat(pid) : null;
   if (!backend) return null;
   const postmaster = backend.ppid;
-  if (!readStat(postmaster)) return null;
+  if (!isPostgres(postmaster) || !readStat(postmaster)) return null;
   const reaped = (s) => s.cutime + s.cstime;
   return () => {
     // A child reaped while the children are read would be missed: the kernel adds its

@@ -38,7 +38,9 @@ const OWN_CLUSTER_SETTINGS = {
   fsync: 'on',
   synchronous_commit: 'on',
   full_page_writes: 'on',
-  wal_level: 'replica',
+  // Supabase's own postgresql.conf sets logical (Realtime and replication need it):
+  // commits carry what logical decoding reads, as on a Supabase instance.
+  wal_level: 'logical',
 };
 
 /** The CPU-bound settings the second join table uses: no figure waits on the disk. */
