@@ -72,6 +72,41 @@ async function verifyApiKey(apikey: string, config: Config, env: ReturnType<type
   return key;
 }
 
+// User tokens whose signature has been verified, by the SHA-256 of the whole token, one
+// set per configuration as for API keys. An ES256 signature check costs a few hundred µs
+// of CPU, and a signed-in app sends the same token with every request for up to an
+// hour (the console polls with one every few seconds). An entry lasts a minute at most
+// and never past the token's exp, so a signing key revoked from a remote JWKS stops
+// working within a minute of the JWKS itself (whose fetch is cached for longer). Only
+// tokens that verified are kept; a wrong one takes the full check every time, and
+// the oldest entry makes room when the set is full.
+const verifiedTokens = new WeakMap<Config, Map<string, { verification: Verification; until: number }>>();
+export const TOKEN_MEMORY_MS = 60_000;
+const MAX_REMEMBERED_TOKENS = 10_000;
+
+/** What @supabase/server makes of a user token (as the first of `modes`), checked once a minute at most. */
+async function verifyUserToken(
+  credentials: ReturnType<typeof extractCredentials>,
+  modes: ServerMode[],
+  config: Config,
+  env: ReturnType<typeof serverEnv>,
+): Promise<Verification> {
+  const digest = keyDigest(credentials.token!);
+  const now = Date.now();
+  let known = verifiedTokens.get(config);
+  const hit = known?.get(digest);
+  if (hit && hit.until > now) return hit.verification;
+  if (hit) known!.delete(digest);
+  const result = await verifyCredentials(credentials, { auth: modes, env });
+  const exp = result.data?.jwtClaims?.exp;
+  if (!result.error && result.data?.authMode === "user" && typeof exp === "number") {
+    if (!known) verifiedTokens.set(config, known = new Map());
+    if (known.size >= MAX_REMEMBERED_TOKENS) known.delete(known.keys().next().value!);
+    known.set(digest, { verification: result, until: Math.min(exp * 1000, now + TOKEN_MEMORY_MS) });
+  }
+  return result;
+}
+
 /** True when the claims grant `permission`: service role, app_metadata.role admin, or the listed permission. */
 export function hasPermission(claims: Record<string, unknown>, permission: Permission): boolean {
   if (claims.role === "service_role") return true;
@@ -109,7 +144,11 @@ export async function authenticate(req: Request, rule: AuthRule, config: Config)
     }
   }
 
-  const { data, error } = verified ?? await verifyCredentials(credentials, { auth: modes, env });
+  // A JWT tried first decides alone (valid: the user; invalid: refused, whatever else
+  // is sent), so its verification can be remembered; an sb_ key in its place cannot.
+  const userTokenDecides = !!credentials.token && !credentials.token.startsWith("sb_") && modes[0] === "user";
+  const { data, error } = verified ??
+    await (userTokenDecides ? verifyUserToken(credentials, modes, config, env) : verifyCredentials(credentials, { auth: modes, env }));
   if (error || !data) {
     if (error && error.status >= 500) throw new DomainError("INTERNAL", {}, { cause: error });
     throw unauthenticated("invalid_credentials");

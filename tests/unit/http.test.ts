@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { z } from "zod";
 import { type PrivateJwk, publicJwks, signJwt } from "../../dev/stack/keys.ts";
 import { provideDb } from "../../shared/db/registry.ts";
 import { DomainError } from "../../shared/errors.ts";
+import { TOKEN_MEMORY_MS } from "../../shared/auth.ts";
+import { loadConfig } from "../../shared/config.ts";
 import { defineEndpoint, type Endpoint } from "../../shared/http.ts";
 import { setLogSink } from "../../shared/log.ts";
 import { claimsFor, expiredToken, hs256Token, newSigningKey, tamperedToken, unsignedToken } from "../e2e/credentials.ts";
@@ -245,6 +247,43 @@ describe("the endpoint wrapper", () => {
       expect(await role(after, { apikey: PK })).toBe(401);
       expect(await role(after, { apikey: "sb_publishable_rotated" })).toBe("anon");
       expect(await role(ep, { apikey: "sb_publishable_rotated" })).toBe(401);
+    });
+
+    test("a verified token is remembered for a minute at most and never past its exp; a revoked key ends it within that minute", async () => {
+      const source = { ...env };
+      const envOf = () => source;
+      const ep = endpoint({ auth: "publishable_or_user", body: undefined, env: envOf });
+      const status = async (jwt: string, apikey = PK) => {
+        const r = await call(ep, { headers: { apikey, authorization: `Bearer ${jwt}` } });
+        return r.status === 200 ? r.body.role : r.status;
+      };
+      vi.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
+      try {
+        const remembered = await token();
+        const shortLived = await signJwt(key, claimsFor(buyer, {}, 20));
+        for (let i = 0; i < 3; i++) {
+          expect(await status(remembered)).toBe("authenticated");
+          expect(await status(shortLived)).toBe("authenticated");
+          // One changed character of the signature is another token, checked in full.
+          expect(await status(`${remembered.slice(0, -2)}${remembered.endsWith("A") ? "B" : "A"}${remembered.slice(-1)}`)).toBe(401);
+          // A remembered token next to a wrong key is still refused.
+          expect(await status(remembered, "sb_publishable_wrong")).toBe(401);
+        }
+        // Past its exp a remembered token is checked again, and refused.
+        vi.setSystemTime(Date.now() + 21_000);
+        expect(await status(shortLived)).toBe(401);
+        expect(await status(remembered)).toBe("authenticated");
+        // The signing key leaves the JWKS (revoked): a token not yet seen is refused at
+        // once, the remembered one once its minute is up.
+        const fresh = await token();
+        loadConfig(envOf).jwks!.keys.length = 0;
+        expect(await status(fresh)).toBe(401);
+        expect(await status(remembered)).toBe("authenticated");
+        vi.setSystemTime(Date.now() + TOKEN_MEMORY_MS);
+        expect(await status(remembered)).toBe(401);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     test("the cron hook takes only a secret key", async () => {
