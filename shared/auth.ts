@@ -46,65 +46,86 @@ const unauthenticated = (reason: string) => new DomainError("UNAUTHENTICATED", {
 
 type Verification = Awaited<ReturnType<typeof verifyCredentials>>;
 
-// API keys @supabase/server has already matched, by the SHA-256 of the key. Its
-// constant-time comparison imports a fresh HMAC key and signs both strings for every
-// key it tries: about an eighth of the local stack's CPU on a campaigns-list request.
-// Looking a digest up tells a caller nothing a timing could use (a guess's digest
-// shares no prefix with a valid key's), only keys that matched are kept, so the map
-// holds at most the configured keys, and each configuration has its own (a rotated
-// key set is a new configuration).
-const verifiedKeys = new WeakMap<Config, Map<string, Verification>>();
+// Credentials @supabase/server has already accepted, by the SHA-256 of the credential,
+// one set per configuration (a rotated key set is a new configuration). Looking a
+// digest up tells a caller nothing a timing could use (a guess's digest shares no
+// prefix with a valid credential's). Only what verified is kept, each until its own
+// time; a wrong credential takes the full check every time, and the oldest entry makes
+// room when a set is full.
+type Remembered = { verification: Verification; until: number };
+const MAX_REMEMBERED = 10_000;
 
 // Synchronous: WebCrypto's digest is an async operation that cost more than the hash.
-const keyDigest = (key: string): string => createHash("sha256").update(key).digest("hex");
+const digestOf = (credential: string): string => createHash("sha256").update(credential).digest("hex");
 
-/** Which of our keys `apikey` is (publishable or secret), checked by @supabase/server once per key. */
-async function verifyApiKey(apikey: string, config: Config, env: ReturnType<typeof serverEnv>): Promise<Verification> {
-  const digest = keyDigest(apikey);
-  const known = verifiedKeys.get(config);
+/** `verify()`'s answer for `credential`, run again only once `untilOf` its last success has passed. */
+async function remembered(
+  store: WeakMap<Config, Map<string, Remembered>>,
+  config: Config,
+  credential: string,
+  verify: () => Promise<Verification>,
+  untilOf: (verification: Verification, now: number) => number | null,
+): Promise<Verification> {
+  const digest = digestOf(credential);
+  const now = Date.now();
+  let known = store.get(config);
   const hit = known?.get(digest);
-  if (hit) return hit;
-  const key = await verifyCredentials({ token: null, apikey }, { auth: ["publishable:*", "secret:*"], env });
-  if (!key.error && key.data) {
-    if (known) known.set(digest, key);
-    else verifiedKeys.set(config, new Map([[digest, key]]));
+  if (hit && hit.until > now) return hit.verification;
+  known?.delete(digest);
+  const verification = await verify();
+  const until = untilOf(verification, now);
+  if (until !== null) {
+    if (!known) store.set(config, known = new Map());
+    if (known.size >= MAX_REMEMBERED) known.delete(known.keys().next().value!);
+    known.set(digest, { verification, until });
   }
-  return key;
+  return verification;
 }
 
-// User tokens whose signature has been verified, by the SHA-256 of the whole token, one
-// set per configuration as for API keys. An ES256 signature check costs a few hundred µs
-// of CPU, and a signed-in app sends the same token with every request for up to an
-// hour (the console polls with one every few seconds). An entry lasts a minute at most
-// and never past the token's exp, so a signing key revoked from a remote JWKS stops
-// working within a minute of the JWKS itself (whose fetch is cached for longer). Only
-// tokens that verified are kept; a wrong one takes the full check every time, and
-// the oldest entry makes room when the set is full.
-const verifiedTokens = new WeakMap<Config, Map<string, { verification: Verification; until: number }>>();
+// API keys: @supabase/server's constant-time comparison imports a fresh HMAC key and
+// signs both strings for every key it tries, about an eighth of the local stack's CPU
+// on a campaigns-list request. A matched key stays matched for its configuration, so
+// the set holds at most the configured keys.
+const verifiedKeys = new WeakMap<Config, Map<string, Remembered>>();
+
+/** Which of our keys `apikey` is (publishable or secret), checked by @supabase/server once per key. */
+function verifyApiKey(apikey: string, config: Config, env: ReturnType<typeof serverEnv>): Promise<Verification> {
+  return remembered(
+    verifiedKeys,
+    config,
+    apikey,
+    () => verifyCredentials({ token: null, apikey }, { auth: ["publishable:*", "secret:*"], env }),
+    (key) => (!key.error && key.data ? Infinity : null),
+  );
+}
+
+// User tokens: an ES256 signature check costs a few hundred µs of CPU, and a signed-in
+// app sends the same token with every request for up to an hour (the console polls
+// with one every few seconds). A verified token is kept a minute at most and never
+// past its exp, so a signing key revoked from a remote JWKS stops working within a
+// minute of the JWKS itself (whose fetch is cached for longer).
+const verifiedTokens = new WeakMap<Config, Map<string, Remembered>>();
 export const TOKEN_MEMORY_MS = 60_000;
-const MAX_REMEMBERED_TOKENS = 10_000;
 
 /** What @supabase/server makes of a user token (as the first of `modes`), checked once a minute at most. */
-async function verifyUserToken(
+function verifyUserToken(
   credentials: ReturnType<typeof extractCredentials>,
   modes: ServerMode[],
   config: Config,
   env: ReturnType<typeof serverEnv>,
 ): Promise<Verification> {
-  const digest = keyDigest(credentials.token!);
-  const now = Date.now();
-  let known = verifiedTokens.get(config);
-  const hit = known?.get(digest);
-  if (hit && hit.until > now) return hit.verification;
-  if (hit) known!.delete(digest);
-  const result = await verifyCredentials(credentials, { auth: modes, env });
-  const exp = result.data?.jwtClaims?.exp;
-  if (!result.error && result.data?.authMode === "user" && typeof exp === "number") {
-    if (!known) verifiedTokens.set(config, known = new Map());
-    if (known.size >= MAX_REMEMBERED_TOKENS) known.delete(known.keys().next().value!);
-    known.set(digest, { verification: result, until: Math.min(exp * 1000, now + TOKEN_MEMORY_MS) });
-  }
-  return result;
+  return remembered(
+    verifiedTokens,
+    config,
+    credentials.token!,
+    () => verifyCredentials(credentials, { auth: modes, env }),
+    (result, now) => {
+      const exp = result.data?.jwtClaims?.exp;
+      return !result.error && result.data?.authMode === "user" && typeof exp === "number"
+        ? Math.min(exp * 1000, now + TOKEN_MEMORY_MS)
+        : null;
+    },
+  );
 }
 
 /** True when the claims grant `permission`: service role, app_metadata.role admin, or the listed permission. */
